@@ -1,0 +1,1 @@
+"""Language intelligence (triage, suggestions, personal data). Runs offline, on the server."""

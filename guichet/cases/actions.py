@@ -1,0 +1,363 @@
+"""Writes on cases. Each action checks permission, writes, appends the timeline and schedules side
+effects on commit. Views and API endpoints call these; they never write case models themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guichet.audit.actions import record_audit
+from guichet.cases.deadlines import compute_due_at
+from guichet.cases.lifecycle import Status, Transition, TransitionNotAllowed, next_status
+from guichet.cases.models import Case, CaseEvent, EventKind, Priority
+from guichet.cases.references import next_reference
+from guichet.core.scopes import access_scope
+from guichet.organizations.models import Department, Membership, Topic
+
+if TYPE_CHECKING:
+    from guichet.citizens.models import Citizen
+    from guichet.conversations.models import Message
+    from guichet.organizations.models import Organization, User
+
+
+class CaseAccessDenied(PermissionError):
+    """The case does not exist for this user (unknown, or of another organization/department)."""
+
+
+class CaseActionError(ValueError):
+    """A request on a case that cannot be honoured; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def append_event(
+    case: Case,
+    kind: str,
+    *,
+    actor: Any = None,
+    actor_label: str = "",
+    message: Message | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        organization_id=case.organization_id,
+        case=case,
+        kind=kind,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_label=actor_label or (str(actor) if actor is not None else ""),
+        message=message,
+        data=data or {},
+        created_at=at or timezone.now(),
+    )
+
+
+def access_case(user: Any, reference: str) -> Case:
+    """The case with this reference if `user` may see it; otherwise `CaseAccessDenied` (the same
+    error whether it does not exist or belongs to someone else: no existence oracle)."""
+    case = (
+        Case.objects.visible_to(user)
+        .select_related("organization", "citizen", "topic", "department", "assignee")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise CaseAccessDenied(reference)
+    return case
+
+
+def _touch(case: Case, *fields: str) -> None:
+    case.updated_at = timezone.now()
+    case.save(update_fields=[*fields, "updated_at"])
+
+
+def open_case(
+    organization: Organization,
+    citizen: Citizen,
+    *,
+    subject: str,
+    channel: str,
+    at: datetime | None = None,
+    follows: Case | None = None,
+) -> Case:
+    """A new case with its reference and announced due date; routing fills topic and department."""
+    now = at or timezone.now()
+    case = Case.objects.create(
+        organization=organization,
+        reference=next_reference(organization, now),
+        citizen=citizen,
+        subject=(subject or _("Request without subject"))[:300],
+        channel=channel,
+        follows=follows,
+        due_at=compute_due_at(organization, None, now),
+        created_at=now,
+        updated_at=now,
+    )
+    append_event(
+        case,
+        EventKind.CREATED,
+        actor_label=citizen.display_name or "",
+        data={"channel": channel, "follows": follows.reference if follows else None},
+        at=now,
+    )
+    return case
+
+
+def set_routing(
+    case: Case, *, topic: Topic | None, department: Department | None, reasons: Sequence[str], rule: str
+) -> None:
+    """Apply a routing decision (pipeline use): topic, department and the due date it implies."""
+    case.topic = topic
+    case.department = department
+    case.due_at = compute_due_at(case.organization, topic, case.created_at)
+    _touch(case, "topic", "department", "due_at")
+
+
+def do_transition_case(case: Case, transition: str, *, actor: Any, reason: str = "") -> Case:
+    """Move the case through its lifecycle; forbidden transitions raise `TransitionNotAllowed`."""
+    _check_can_work_on(actor, case)
+    return _apply_transition(case, transition, actor=actor, reason=reason)
+
+
+def _apply_transition(
+    case: Case, transition: str, *, actor: Any = None, actor_label: str = "", reason: str = ""
+) -> Case:
+    old = case.status
+    new = next_status(old, transition)
+    now = timezone.now()
+    case.status = new
+    fields = ["status"]
+    if new == Status.RESOLVED:
+        case.resolved_at = now
+        fields.append("resolved_at")
+    elif new == Status.CLOSED:
+        case.closed_at = now
+        fields.append("closed_at")
+    elif transition == Transition.REOPEN:
+        case.resolved_at = None
+        case.closed_at = None
+        fields += ["resolved_at", "closed_at"]
+    _touch(case, *fields)
+    append_event(
+        case,
+        EventKind.STATUS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        data={"from": old, "to": new, "transition": transition, "reason": reason},
+    )
+    return case
+
+
+def reopen_or_resume_for_citizen(case: Case, *, label: str) -> None:
+    """A citizen wrote on the case: a resolved case reopens, a waiting one resumes."""
+    if case.status == Status.RESOLVED:
+        _apply_transition(case, Transition.REOPEN, actor_label=label, reason=_("the citizen wrote again"))
+    elif case.status == Status.WAITING:
+        _apply_transition(case, Transition.OPEN, actor_label=label, reason=_("the citizen answered"))
+
+
+def _check_can_work_on(actor: Any, case: Case) -> None:
+    scope = access_scope(actor)
+    if scope.sees_department(case.organization_id, case.department_id):
+        return
+    if case.assignee_id is not None and case.assignee_id == scope.user_id:
+        return
+    raise CaseAccessDenied(case.reference)
+
+
+def _can_work_in(user: User, case: Case, department_id: int | None) -> bool:
+    membership = (
+        Membership.objects.filter(user=user, organization_id=case.organization_id, user__is_active=True)
+        .prefetch_related("departments")
+        .first()
+    )
+    if membership is None:
+        return False
+    if membership.sees_whole_organization:
+        return True
+    return department_id is not None and any(d.pk == department_id for d in membership.departments.all())
+
+
+@transaction.atomic
+def do_assign_case(case: Case, assignee: User | None, *, actor: Any) -> Case:
+    """Assign to an agent who works in the case's department (or unassign with None)."""
+    _check_can_work_on(actor, case)
+    if assignee is not None and not _can_work_in(assignee, case, case.department_id):
+        raise CaseActionError(_("%(name)s does not work in this department.") % {"name": assignee})
+    previous = case.assignee
+    case.assignee = assignee
+    _touch(case, "assignee")
+    append_event(
+        case,
+        EventKind.ASSIGNED,
+        actor=actor,
+        data={
+            "from": previous.pk if previous else None,
+            "from_name": str(previous) if previous else "",
+            "to": assignee.pk if assignee else None,
+            "to_name": str(assignee) if assignee else "",
+        },
+    )
+    if assignee is not None and case.status == Status.NEW:
+        _apply_transition(case, Transition.OPEN, actor=actor, reason=_("assigned"))
+    return case
+
+
+@transaction.atomic
+def do_transfer_case(case: Case, department: Department, *, actor: Any, reason: str) -> Case:
+    """Hand the case to another department of the organization, with a reason; it leaves the
+    current assignee's desk and lands, unassigned, in the new department's queue."""
+    _check_can_work_on(actor, case)
+    if department.organization_id != case.organization_id:
+        raise CaseAccessDenied(case.reference)
+    if not department.is_active:
+        raise CaseActionError(_("This department is not active."))
+    if department.pk == case.department_id:
+        raise CaseActionError(_("The request is already in this department."))
+    if not reason.strip():
+        raise CaseActionError(_("Say why the request is transferred."))
+    previous = case.department
+    case.department = department
+    case.assignee = None
+    _touch(case, "department", "assignee")
+    append_event(
+        case,
+        EventKind.TRANSFERRED,
+        actor=actor,
+        data={
+            "from": previous.pk if previous else None,
+            "from_name": previous.name if previous else "",
+            "to": department.pk,
+            "to_name": department.name,
+            "reason": reason.strip(),
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def do_set_priority(case: Case, priority: int, *, actor: Any) -> Case:
+    _check_can_work_on(actor, case)
+    if priority not in Priority.values:
+        raise CaseActionError(_("Unknown priority."))
+    old = case.priority
+    if old == priority:
+        return case
+    case.priority = priority
+    _touch(case, "priority")
+    append_event(case, EventKind.PRIORITY_CHANGED, actor=actor, data={"from": old, "to": priority})
+    return case
+
+
+@transaction.atomic
+def do_set_topic(case: Case, topic: Topic | None, *, actor: Any) -> Case:
+    """Correct the topic (kept as the classifier's ground truth); the department does not change:
+    transferring is a separate, explicit act."""
+    _check_can_work_on(actor, case)
+    if topic is not None and topic.organization_id != case.organization_id:
+        raise CaseActionError(_("Unknown topic."))
+    old = case.topic
+    if old == topic:
+        return case
+    case.topic = topic
+    _touch(case, "topic")
+    append_event(
+        case,
+        EventKind.TOPIC_CHANGED,
+        actor=actor,
+        data={
+            "from": old.pk if old else None,
+            "from_name": old.name if old else "",
+            "to": topic.pk if topic else None,
+            "to_name": topic.name if topic else "",
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def do_add_note(
+    case: Case, text: str, *, actor: Any, files: Sequence[UploadedFile] = ()
+) -> Message:
+    """An internal note: on the timeline for colleagues, never shown or sent to the citizen."""
+    from guichet.conversations.actions import add_note_message
+
+    _check_can_work_on(actor, case)
+    if not text.strip():
+        raise CaseActionError(_("The note is empty."))
+    message = add_note_message(case, text=text.strip(), author=actor, files=files)
+    append_event(case, EventKind.NOTE_ADDED, actor=actor, message=message)
+    _touch(case)
+    return message
+
+
+@transaction.atomic
+def do_reply_case(
+    case: Case,
+    text: str,
+    *,
+    actor: Any,
+    channel: str | None = None,
+    files: Sequence[UploadedFile] = (),
+    then: str | None = None,
+    actor_label: str = "",
+) -> Message:
+    """Answer the citizen on `channel` (by default the one they last used); the message is stored
+    first and delivered by a background task once the transaction commits. `then` is an optional
+    transition applied after sending (wait for the citizen, resolve)."""
+    from guichet.conversations.actions import create_outbound_message, reply_channels
+
+    if actor is not None:
+        _check_can_work_on(actor, case)
+    if not text.strip():
+        raise CaseActionError(_("The reply is empty."))
+    channels = reply_channels(case)
+    if not channels:
+        raise CaseActionError(_("The citizen cannot be reached on any channel."))
+    chosen = channel or channels[0]
+    if chosen not in channels:
+        raise CaseActionError(_("The citizen cannot be reached on this channel."))
+    if then is not None:
+        # Check before writing anything: a forbidden follow-up transition leaves no trace.
+        next_status(Status.OPEN if case.status == Status.NEW else case.status, then)
+    message = create_outbound_message(
+        case, channel=chosen, text=text.strip(), author=actor, files=files, sender_label=actor_label
+    )
+    now = timezone.now()
+    fields = []
+    if case.first_response_at is None:
+        case.first_response_at = now
+        fields.append("first_response_at")
+    _touch(case, *fields)
+    append_event(
+        case,
+        EventKind.MESSAGE_SENT,
+        actor=actor,
+        actor_label=actor_label,
+        message=message,
+        data={"channel": chosen},
+    )
+    if case.status == Status.NEW:
+        _apply_transition(case, Transition.OPEN, actor=actor, actor_label=actor_label)
+    if then is not None and then != Transition.OPEN:
+        try:
+            _apply_transition(case, then, actor=actor, actor_label=actor_label)
+        except TransitionNotAllowed:
+            raise CaseActionError(_("This status change is not possible now.")) from None
+    return message
+
+
+def record_case_view(case: Case, *, actor: Any) -> None:
+    """Who opened which case (RGPD accountability); one audit entry per view."""
+    record_audit("case.viewed", case, actor=actor)

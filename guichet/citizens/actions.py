@@ -1,0 +1,177 @@
+"""Writes on citizen records: identity resolution and the audited merge of two records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from guichet.audit.actions import record_audit
+from guichet.citizens.identity import NormalisedContact
+from guichet.citizens.models import Citizen, CitizenMerge, ContactPoint
+from guichet.core.scopes import access_scope
+
+if TYPE_CHECKING:
+    from guichet.organizations.models import Organization
+
+
+class CitizenAccessDenied(PermissionError):
+    pass
+
+
+class MergeNotAllowed(ValueError):
+    pass
+
+
+@dataclass
+class Resolution:
+    citizen: Citizen
+    created: bool
+    matched_on: str = ""
+    # Contact points given by the citizen that already belong to someone else: likely duplicates.
+    other_owners: dict[str, int] = field(default_factory=dict)
+
+
+def _owners(organization_id: int, contacts: list[NormalisedContact]) -> dict[NormalisedContact, int]:
+    found: dict[NormalisedContact, int] = {}
+    values = {c.value for c in contacts}
+    rows = ContactPoint.objects.filter(organization_id=organization_id, value__in=values).values_list(
+        "kind", "channel", "value", "citizen_id"
+    )
+    wanted = set(contacts)
+    for kind, channel, value, citizen_id in rows:
+        key = NormalisedContact(kind, value, channel)
+        if key in wanted:
+            found[key] = citizen_id
+    return found
+
+
+def resolve_citizen(
+    organization: Organization, contacts: list[NormalisedContact], *, display_name: str = ""
+) -> Resolution:
+    """Find the citizen who owns the first contact point (or any other), or create one.
+
+    Contact points nobody owns yet are added to the citizen. A contact point owned by another
+    citizen is left where it is and reported, so an agent can decide to merge the two records.
+    """
+    if not contacts:
+        raise ValueError("a citizen is identified by at least one contact point")
+    now = timezone.now()
+    owners = _owners(organization.pk, contacts)
+    citizen: Citizen | None = None
+    matched_on = ""
+    for contact in contacts:
+        if contact in owners:
+            citizen = Citizen.objects.get(pk=owners[contact])
+            matched_on = contact.value
+            break
+    created = citizen is None
+    if citizen is None:
+        citizen = Citizen.objects.create(
+            organization=organization, display_name=display_name[:200], created_at=now
+        )
+    elif display_name and not citizen.display_name:
+        citizen.display_name = display_name[:200]
+        citizen.save(update_fields=["display_name"])
+    other_owners: dict[str, int] = {}
+    for contact in contacts:
+        owner = owners.get(contact)
+        if owner is None:
+            _attach_contact_point(organization, citizen, contact)
+        elif owner != citizen.pk:
+            other_owners[contact.value] = owner
+    ContactPoint.objects.filter(
+        citizen=citizen, value__in=[c.value for c in contacts]
+    ).update(last_seen_at=now)
+    return Resolution(citizen, created, matched_on, other_owners)
+
+
+def _attach_contact_point(
+    organization: Organization, citizen: Citizen, contact: NormalisedContact
+) -> None:
+    try:
+        with transaction.atomic():
+            ContactPoint.objects.create(
+                organization=organization,
+                citizen=citizen,
+                kind=contact.kind,
+                channel=contact.channel,
+                value=contact.value,
+            )
+    except IntegrityError:
+        # Another process attached it a moment ago; it has an owner now, which is all we need.
+        pass
+
+
+def access_citizen(user: Any, citizen_id: int) -> Citizen:
+    """The citizen record, if `user` belongs to its organization."""
+    citizen = Citizen.objects.visible_to(user).filter(pk=citizen_id).first()
+    if citizen is None:
+        raise CitizenAccessDenied(citizen_id)
+    return citizen
+
+
+@transaction.atomic
+def do_merge_citizens(source: Citizen, target: Citizen, *, actor: Any, reason: str) -> CitizenMerge:
+    """Fold `source` into `target`: contact points, cases and conversations move; `source` stays as
+    a tombstone pointing to `target`. Recorded in the merge log, the audit journal and the timelines.
+    """
+    from guichet.cases.actions import append_event
+    from guichet.cases.models import Case, EventKind
+    from guichet.conversations.models import Conversation
+
+    scope = access_scope(actor)
+    if source.organization_id != target.organization_id:
+        raise MergeNotAllowed("records of two organizations are never merged")
+    if not scope.sees_whole_organization(source.organization_id):
+        raise MergeNotAllowed("only supervisors and administrators merge citizen records")
+    if source.pk == target.pk:
+        raise MergeNotAllowed("a record cannot be merged into itself")
+    if source.merged_into_id or target.merged_into_id:
+        raise MergeNotAllowed("one of the records has already been merged")
+    if not reason.strip():
+        raise MergeNotAllowed("a merge needs a reason")
+    # Lock both rows in a stable order so two concurrent merges cannot cross.
+    locked = {
+        c.pk: c
+        for c in Citizen.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+    }
+    if any(c.merged_into_id for c in locked.values()):
+        raise MergeNotAllowed("one of the records has already been merged")
+    moved: dict[str, list[int]] = {
+        "contact_points": list(source.contact_points.values_list("pk", flat=True)),
+        "cases": list(Case.objects.filter(citizen=source).values_list("pk", flat=True)),
+        "conversations": list(Conversation.objects.filter(citizen=source).values_list("pk", flat=True)),
+    }
+    ContactPoint.objects.filter(pk__in=moved["contact_points"]).update(citizen=target)
+    Case.objects.filter(pk__in=moved["cases"]).update(citizen=target)
+    Conversation.objects.filter(pk__in=moved["conversations"]).update(citizen=target)
+    if not target.display_name and source.display_name:
+        target.display_name = source.display_name
+        target.save(update_fields=["display_name"])
+    source.merged_into = target
+    source.save(update_fields=["merged_into"])
+    merge = CitizenMerge.objects.create(
+        organization_id=source.organization_id,
+        source=source,
+        target=target,
+        actor=actor,
+        reason=reason.strip(),
+        moved=moved,
+    )
+    record_audit(
+        "citizen.merged",
+        target,
+        actor=actor,
+        data={"source": source.pk, "target": target.pk, "reason": reason.strip(), "moved": moved},
+    )
+    for case in Case.objects.filter(pk__in=moved["cases"]):
+        append_event(
+            case,
+            EventKind.CITIZEN_MERGED,
+            actor=actor,
+            data={"source": source.pk, "target": target.pk, "reason": reason.strip()},
+        )
+    return merge

@@ -1,0 +1,247 @@
+"""Guichet settings. Every setting is read from the environment once, here, with its default.
+
+The embedded default is SQLite in WAL mode under GUICHET_DATA_DIR; production sets DATABASE_URL to a
+PostgreSQL server. See docs/configuration.md for the list.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from guichet.config.env import env_bool, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# Where the embedded database, uploaded files and outgoing mail of a single-server install live.
+DATA_DIR = Path(env_str("GUICHET_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, or one generated once and kept in the data folder."""
+    configured = env_str("SECRET_KEY", "")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+# Cryptographic signing key; generated into GUICHET_DATA_DIR/secret_key when unset.
+SECRET_KEY = _secret_key()
+# Debug pages; never in production.
+DEBUG = env_bool("DEBUG", False)
+# Host names this server answers to (comma-separated).
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# Origins trusted for CSRF when served behind a proxy (comma-separated, with scheme).
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Public base URL of the site, used in links sent to citizens (tracking links in emails).
+SITE_URL = env_str("GUICHET_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "guichet.core",
+    "guichet.organizations",
+    "guichet.citizens",
+    "guichet.conversations",
+    "guichet.cases",
+    "guichet.channels",
+    "guichet.intake",
+    "guichet.routing",
+    "guichet.audit",
+    "guichet.ui",
+    "guichet.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "guichet.config.urls"
+WSGI_APPLICATION = "guichet.config.wsgi.application"
+ASGI_APPLICATION = "guichet.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "guichet.ui.context_processors.branding",
+            ],
+        },
+    }
+]
+
+# The database: SQLite file under GUICHET_DATA_DIR by default, any DATABASE_URL otherwise.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'guichet.sqlite3'}")
+
+
+def database_config(url: str) -> dict[str, object]:
+    """Django DATABASES entry for a URL; SQLite runs in WAL mode with immediate transactions."""
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            # WAL lets the web process read while a worker writes; IMMEDIATE takes the write lock at
+            # BEGIN so that two writers queue instead of failing with "database is locked".
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        name = str(config.get("NAME") or "")
+        if name and name != ":memory:":
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+DATABASES = {"default": database_config(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "organizations.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "desk:login"
+LOGIN_REDIRECT_URL = "desk:queue"
+LOGOUT_REDIRECT_URL = "desk:login"
+
+# Language: French by default, English shipped.
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+# Time zone of the administrations served (France by default).
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Serve static files from the apps directly (no collectstatic needed for a single-server install).
+WHITENOISE_USE_FINDERS = True
+# Uploaded attachments and raw inbound payloads; never served publicly, only through permission checks.
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Background work: Django's Tasks API (django-tasks backport). "database" needs no broker and lets
+# many workers share PostgreSQL; "immediate" runs tasks in-process (tests).
+TASK_BACKEND = env_str("GUICHET_TASK_BACKEND", "database")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if TASK_BACKEND == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["default", "email"],
+    }
+}
+
+# Outgoing email. Without EMAIL_HOST, mail is written as .eml files under GUICHET_DATA_DIR/mail so a
+# demo install never sends real mail.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+# Sender of acknowledgements when an organization has no address of its own.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "guichet@localhost")
+# Domain used in the Message-ID of outgoing mail.
+GUICHET_EMAIL_DOMAIN = env_str("GUICHET_EMAIL_DOMAIN", "guichet.localhost")
+
+# Attachments: one file at most this size, one message at most this total, these types only.
+GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES = env_int(
+    "GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES", 25 * 1024 * 1024
+)
+GUICHET_ATTACHMENT_TYPES = env_list(
+    "GUICHET_ATTACHMENT_TYPES",
+    [
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "text/plain",
+        "text/csv",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/msword",
+        "application/vnd.ms-excel",
+    ],
+)
+# A raw inbound message larger than this is kept aside (stored, flagged) instead of being processed.
+GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 40 * 1024 * 1024)
+# How many times a failed pipeline step is retried automatically before waiting for an administrator.
+GUICHET_INTAKE_MAX_ATTEMPTS = env_int("GUICHET_INTAKE_MAX_ATTEMPTS", 5)
+# Default phone region for numbers written without a country code.
+GUICHET_PHONE_REGION = env_str("GUICHET_PHONE_REGION", "FR")
+
+# Form posts: non-file fields above this size are refused with a clear error.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Security headers suited to a public administration's site.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

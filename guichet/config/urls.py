@@ -1,0 +1,12 @@
+"""URL map: the portal for citizens, the desk for agents, the REST API, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("guichet.ui.desk.urls")),
+    path("api/", include("guichet.api.urls")),
+    path("", include("guichet.ui.portal.urls")),
+]

@@ -1,0 +1,226 @@
+"""Writes on conversations and messages: inbound messages, replies, notes and their delivery."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from guichet.citizens.models import ContactKind, ContactPoint
+from guichet.conversations.attachments import store_attachment
+from guichet.conversations.models import (
+    Attachment,
+    Channel,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+)
+
+if TYPE_CHECKING:
+    from guichet.cases.actions import UploadedFile
+    from guichet.cases.models import Case
+
+_REPLY_PREFIX = re.compile(r"^\s*((re|tr|fw|fwd|aw|wg|réf|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def new_email_message_id(reference: str) -> str:
+    return f"{uuid.uuid4().hex}.{reference}@{settings.GUICHET_EMAIL_DOMAIN}"
+
+
+def reply_subject(subject: str, reference: str) -> str:
+    """`Re: <subject> [REF]`, without piling up prefixes or repeating the reference."""
+    base = _REPLY_PREFIX.sub("", subject or "").strip()
+    base = base.replace(f"[{reference}]", "").strip()
+    return f"Re: {base} [{reference}]".replace("Re:  [", "Re: [")
+
+
+def conversation_for(case: Case, channel: str, contact_value: str = "", subject: str = "") -> Conversation:
+    """The case's conversation on `channel` (with this address when given), created if needed."""
+    conversations = Conversation.objects.filter(case=case, channel=channel)
+    if contact_value:
+        conversations = conversations.filter(contact_value=contact_value)
+    conversation = conversations.order_by("-last_message_at").first()
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            organization_id=case.organization_id,
+            citizen_id=case.citizen_id,
+            case=case,
+            channel=channel,
+            contact_value=contact_value,
+            subject=(subject or case.subject)[:300],
+        )
+    return conversation
+
+
+def _touch_conversation(conversation: Conversation) -> None:
+    conversation.last_message_at = timezone.now()
+    conversation.save(update_fields=["last_message_at"])
+
+
+def reply_channels(case: Case) -> list[str]:
+    """Channels on which the citizen can get an answer, the one they last wrote on first."""
+    used = list(
+        Message.objects.filter(case=case, direction=Direction.INBOUND)
+        .order_by("-created_at", "-pk")
+        .values_list("channel", flat=True)
+    )
+    ordered: list[str] = []
+    for channel in [*used, case.channel]:
+        if channel not in ordered:
+            ordered.append(channel)
+    has_email = ContactPoint.objects.filter(citizen_id=case.citizen_id, kind=ContactKind.EMAIL).exists()
+    if has_email and Channel.EMAIL not in ordered:
+        ordered.append(Channel.EMAIL)
+    return ordered
+
+
+def _citizen_address(case: Case, channel: str) -> str:
+    """Where to write on `channel`: the address they last wrote from, or a known contact point."""
+    last = (
+        Message.objects.filter(case=case, channel=channel, direction=Direction.INBOUND)
+        .exclude(sender_address="")
+        .order_by("-created_at", "-pk")
+        .values_list("sender_address", flat=True)
+        .first()
+    )
+    if last:
+        return last
+    kind = ContactKind.EMAIL if channel in (Channel.EMAIL, Channel.PORTAL) else ContactKind.PHONE
+    point = (
+        ContactPoint.objects.filter(citizen_id=case.citizen_id, kind=kind)
+        .order_by("-last_seen_at")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return point or ""
+
+
+def _store_files(message: Message, files: Sequence[UploadedFile]) -> None:
+    budget = settings.GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES
+    for upload in files:
+        attachment = store_attachment(
+            organization_id=message.organization_id,
+            filename=upload.filename,
+            declared_type=upload.content_type,
+            content=upload.content,
+            budget_left=budget,
+            message=message,
+        )
+        if not attachment.refused_reason:
+            budget -= attachment.size
+
+
+def add_note_message(
+    case: Case, *, text: str, author: Any, files: Sequence[UploadedFile] = ()
+) -> Message:
+    conversation = conversation_for(case, case.channel)
+    message = Message.objects.create(
+        organization_id=case.organization_id,
+        conversation=conversation,
+        case=case,
+        channel=conversation.channel,
+        direction=Direction.NOTE,
+        author=author,
+        sender_name=str(author),
+        text=text,
+    )
+    _store_files(message, files)
+    return message
+
+
+def create_outbound_message(
+    case: Case,
+    *,
+    channel: str,
+    text: str,
+    author: Any,
+    files: Sequence[UploadedFile] = (),
+    sender_label: str = "",
+) -> Message:
+    """Store an outbound message (status queued) and schedule its delivery after commit."""
+    recipient = _citizen_address(case, channel)
+    conversation = conversation_for(case, channel, recipient if channel == Channel.EMAIL else "")
+    last_inbound = (
+        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+        .exclude(email_message_id="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    references: list[str] = []
+    in_reply_to = ""
+    if last_inbound is not None:
+        in_reply_to = last_inbound.email_message_id
+        references = [*last_inbound.references.split(), last_inbound.email_message_id][-20:]
+    message = Message.objects.create(
+        organization_id=case.organization_id,
+        conversation=conversation,
+        case=case,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        author=author if author is not None and getattr(author, "pk", None) else None,
+        sender_name=sender_label or (str(author) if author is not None else case.organization.name),
+        recipient_address=recipient,
+        subject=reply_subject(conversation.subject or case.subject, case.reference),
+        text=text,
+        email_message_id=new_email_message_id(case.reference),
+        in_reply_to=in_reply_to,
+        references=" ".join(references),
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    _store_files(message, files)
+    _touch_conversation(conversation)
+    schedule_delivery(message)
+    return message
+
+
+def schedule_delivery(message: Message) -> None:
+    from guichet.conversations.tasks import deliver_message_task
+
+    message_id = message.pk
+    transaction.on_commit(lambda: deliver_message_task.enqueue(message_id))
+
+
+def record_inbound_message(
+    case: Case,
+    *,
+    channel: str,
+    sender_address: str,
+    sender_name: str,
+    subject: str,
+    text: str,
+    html: str,
+    external_id: str,
+    email_message_id: str,
+    in_reply_to: Sequence[str],
+    references: Sequence[str],
+    inbound_record_id: int,
+) -> Message:
+    conversation = conversation_for(case, channel, sender_address, subject)
+    message = Message.objects.create(
+        organization_id=case.organization_id,
+        conversation=conversation,
+        case=case,
+        channel=channel,
+        direction=Direction.INBOUND,
+        sender_name=sender_name[:200],
+        sender_address=sender_address[:320],
+        subject=subject[:300],
+        text=text,
+        html=html,
+        external_id=external_id[:300],
+        email_message_id=email_message_id[:300],
+        in_reply_to=(in_reply_to[0] if in_reply_to else "")[:300],
+        references=" ".join(references),
+        inbound_record_id=inbound_record_id,
+    )
+    Attachment.objects.filter(inbound_record_id=inbound_record_id, message__isnull=True).update(
+        message=message
+    )
+    _touch_conversation(conversation)
+    return message

@@ -1,0 +1,84 @@
+"""Delivering stored outbound messages through their channel adapter."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from guichet.channels.base import DeliveryReceipt, OutboundAttachment, OutboundMessage, registry
+from guichet.conversations.models import DeliveryStatus, Message
+
+
+def tracking_url(case_token: str, organization_slug: str) -> str:
+    return f"{settings.SITE_URL}/portail/{organization_slug}/suivi/{case_token}/"
+
+
+def build_outbound(message: Message) -> OutboundMessage:
+    case = message.case
+    organization = case.organization
+    from_address = (
+        (case.department.email_address if case.department else "")
+        or organization.email_address
+        or settings.DEFAULT_FROM_EMAIL
+    )
+    attachments = tuple(
+        OutboundAttachment(a.filename, a.content_type, a.file.read())
+        for a in message.attachments.all()
+        if a.is_available
+    )
+    return OutboundMessage(
+        message_id=message.pk,
+        organization_name=organization.name,
+        channel=message.channel,
+        recipient_address=message.recipient_address,
+        recipient_name=case.citizen.display_name,
+        subject=message.subject,
+        text=message.text,
+        from_address=f"{organization.name} <{from_address}>",
+        reply_to=from_address,
+        email_message_id=message.email_message_id,
+        in_reply_to=message.in_reply_to,
+        references=tuple(message.references.split()),
+        case_reference=case.reference,
+        tracking_url=tracking_url(case.tracking_token, organization.slug),
+        attachments=attachments,
+        is_automatic=message.is_automatic,
+    )
+
+
+def deliver(message_id: int) -> DeliveryReceipt | None:
+    """Send one queued message; idempotent (a message already delivered is left alone)."""
+    message = (
+        Message.objects.select_related("case__organization", "case__citizen", "case__department")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None or message.delivery_status != DeliveryStatus.QUEUED:
+        return None
+    outbound = build_outbound(message)
+    adapter = registry.get(message.channel)
+    if not outbound.recipient_address and adapter.delivers_itself:
+        receipt = DeliveryReceipt(DeliveryStatus.FAILED, error="no address to write to")
+    else:
+        try:
+            receipt = adapter.send(outbound)
+        except Exception as exc:  # noqa: BLE001 — any transport error is recorded on the message
+            receipt = DeliveryReceipt(DeliveryStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+    with transaction.atomic():
+        message.delivery_status = receipt.status
+        message.delivery_error = receipt.error[:2000]
+        if receipt.status in (DeliveryStatus.SENT, DeliveryStatus.PUBLISHED):
+            message.sent_at = timezone.now()
+        message.save(update_fields=["delivery_status", "delivery_error", "sent_at"])
+        if receipt.status == DeliveryStatus.FAILED:
+            from guichet.cases.actions import append_event
+            from guichet.cases.models import EventKind
+
+            append_event(
+                message.case,
+                EventKind.DELIVERY_FAILED,
+                message=message,
+                data={"error": receipt.error[:500], "channel": message.channel},
+            )
+    return receipt

@@ -1,0 +1,553 @@
+"""The inbound pipeline: one entry point for every channel.
+
+1. persist raw first (idempotent on channel + external id, and on the Idempotency-Key)
+2. identify the citizen from normalised contact points
+3. thread into an existing case, or open one
+4. classify the topic
+5. route to a department's queue
+6. acknowledge with the reference and the announced delay
+
+Steps 2-6 run in one transaction: if one fails, nothing of them is kept but the raw record, which
+is flagged with the failed step and retried; the administrators see it. Nothing is dropped, nothing
+is doubled.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from guichet.assist.classifiers import Classification, TopicProfile, default_classifier
+from guichet.cases.actions import (
+    append_event,
+    open_case,
+    reopen_or_resume_for_citizen,
+    set_routing,
+)
+from guichet.cases.lifecycle import Status
+from guichet.cases.models import Case, EventKind
+from guichet.cases.references import find_references
+from guichet.channels.base import InboundMessage
+from guichet.citizens.actions import Resolution, resolve_citizen
+from guichet.citizens.identity import InvalidContactPoint, NormalisedContact, normalise_contact
+from guichet.conversations.actions import create_outbound_message, record_inbound_message
+from guichet.conversations.attachments import store_attachment
+from guichet.conversations.delivery import tracking_url
+from guichet.conversations.models import Channel, Message
+from guichet.intake.models import InboundRecord, RecordStatus
+from guichet.organizations.models import ApiToken, Department, Organization, Topic
+from guichet.routing.engine import RoutingContext, RoutingDecision, decide
+
+logger = logging.getLogger(__name__)
+
+STEP_NAMES = ("persist", "identify", "thread", "classify", "route", "acknowledge")
+_NO_REPLY = re.compile(
+    r"^(no-?reply|ne-?pas-?repondre|donotreply|do-not-reply|mailer-daemon|postmaster|bounces?)\b",
+    re.IGNORECASE,
+)
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was already used for a different request."""
+
+
+class PermanentFailure(Exception):
+    """A step failed in a way a retry cannot fix; the record is kept aside for an administrator."""
+
+
+@dataclass
+class Reception:
+    record: InboundRecord
+    duplicate: bool
+
+    @property
+    def case(self) -> Case | None:
+        return self.record.case
+
+    @property
+    def reference(self) -> str:
+        return self.record.case.reference if self.record.case else ""
+
+
+@dataclass
+class _Run:
+    """State carried from step to step while one record is processed."""
+
+    record: InboundRecord
+    inbound: InboundMessage
+    organization: Organization
+    log: list[dict[str, Any]] = field(default_factory=list)
+    resolution: Resolution | None = None
+    case: Case | None = None
+    message: Message | None = None
+    created_case: bool = False
+    classification: Classification | None = None
+
+    def note(self, step: str, **detail: Any) -> None:
+        self.log.append({"step": step, "at": timezone.now().isoformat(), **detail})
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. persist raw first
+
+
+def receive(
+    organization: Organization,
+    inbound: InboundMessage,
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+    api_token: ApiToken | None = None,
+) -> Reception:
+    """Hand one inbound message to Guichet. Returns the raw record (with its case once processed);
+    a message received before is not processed again (`duplicate=True`)."""
+    record, created = persist_raw(
+        organization, inbound, idempotency_key=idempotency_key, fingerprint=fingerprint, api_token=api_token
+    )
+    if not created:
+        if record.status in (RecordStatus.RECEIVED, RecordStatus.FAILED):
+            process_record(record)
+        return Reception(record, duplicate=True)
+    if record.status == RecordStatus.RECEIVED:
+        process_record(record)
+    return Reception(record, duplicate=False)
+
+
+def _existing(
+    organization: Organization, inbound: InboundMessage, idempotency_key: str | None, fingerprint: str
+) -> InboundRecord | None:
+    if idempotency_key:
+        keyed = InboundRecord.objects.filter(
+            organization=organization, idempotency_key=idempotency_key
+        ).select_related("case").first()
+        if keyed is not None:
+            if fingerprint and keyed.request_fingerprint and keyed.request_fingerprint != fingerprint:
+                raise IdempotencyConflict(idempotency_key)
+            return keyed
+    return (
+        InboundRecord.objects.filter(
+            organization=organization, channel=inbound.channel, external_id=inbound.external_id[:300]
+        )
+        .select_related("case")
+        .first()
+    )
+
+
+def persist_raw(
+    organization: Organization,
+    inbound: InboundMessage,
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+    api_token: ApiToken | None = None,
+) -> tuple[InboundRecord, bool]:
+    existing = _existing(organization, inbound, idempotency_key, fingerprint)
+    if existing is not None:
+        return existing, False
+    now = timezone.now()
+    record = InboundRecord(
+        organization=organization,
+        channel=inbound.channel,
+        external_id=inbound.external_id[:300],
+        idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint,
+        api_token=api_token,
+        payload=inbound.to_payload(),
+        raw_size=len(inbound.raw),
+        received_at=now,
+        steps=[{"step": "persist", "at": now.isoformat(), "size": len(inbound.raw)}],
+    )
+    too_large = len(inbound.raw) > settings.GUICHET_INBOUND_MAX_BYTES
+    if too_large:
+        record.status = RecordStatus.HELD
+        record.failed_step = "persist"
+        record.error = _("The message is %(size)s MB, above the %(limit)s MB limit: kept aside.") % {
+            "size": round(len(inbound.raw) / 1_048_576, 1),
+            "limit": round(settings.GUICHET_INBOUND_MAX_BYTES / 1_048_576, 1),
+        }
+    try:
+        with transaction.atomic():
+            if inbound.raw:
+                record.raw_file.save(inbound.raw_filename, ContentFile(inbound.raw), save=False)
+            record.save()
+            if not too_large:
+                _store_inbound_attachments(record, inbound)
+    except IntegrityError:
+        if record.raw_file:
+            record.raw_file.delete(save=False)
+        existing = _existing(organization, inbound, idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    return record, True
+
+
+def _store_inbound_attachments(record: InboundRecord, inbound: InboundMessage) -> None:
+    budget = settings.GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES
+    for item in inbound.attachments:
+        attachment = store_attachment(
+            organization_id=record.organization_id,
+            filename=item.filename,
+            declared_type=item.content_type,
+            content=item.content,
+            is_inline=item.is_inline,
+            content_id=item.content_id,
+            budget_left=budget,
+            inbound_record=record,
+        )
+        if not attachment.refused_reason:
+            budget -= attachment.size
+
+
+# ---------------------------------------------------------------------------------------------
+# 2-6. processing
+
+
+def process_record(record: InboundRecord) -> InboundRecord:
+    """Run steps 2-6 on a persisted record. On failure the record keeps its raw content and is
+    flagged with the step, the error and when it will be retried."""
+    organization = record.organization
+    inbound = InboundMessage.from_payload(record.payload)
+    run = _Run(record=record, inbound=inbound, organization=organization)
+    current = "identify"
+    try:
+        with transaction.atomic():
+            for current, step in STEPS:
+                step(run)
+            _finish(run)
+    except Exception as exc:  # noqa: BLE001 — whatever failed, the message is kept and flagged
+        _fail(record, current, exc)
+    return record
+
+
+def _identify(run: _Run) -> None:
+    inbound = run.inbound
+    contacts: list[NormalisedContact] = []
+    try:
+        contacts.append(normalise_contact(inbound.sender_address, channel=inbound.channel))
+    except InvalidContactPoint as exc:
+        raise PermanentFailure(
+            _("The sender %(sender)r cannot be identified: %(error)s")
+            % {"sender": inbound.sender_address, "error": exc}
+        ) from None
+    ignored: list[str] = []
+    for extra in inbound.extra_contacts:
+        try:
+            contact = normalise_contact(extra)
+        except InvalidContactPoint:
+            ignored.append(extra)
+            continue
+        if contact not in contacts:
+            contacts.append(contact)
+    run.resolution = resolve_citizen(run.organization, contacts, display_name=inbound.sender_name)
+    run.note(
+        "identify",
+        citizen=run.resolution.citizen.pk,
+        created=run.resolution.created,
+        matched_on=run.resolution.matched_on,
+        contacts=[c.value for c in contacts],
+        ignored=ignored,
+        other_owners=run.resolution.other_owners,
+    )
+
+
+def _candidate_by_headers(run: _Run) -> Case | None:
+    ids = [i for i in (*run.inbound.in_reply_to, *run.inbound.references) if i]
+    if not ids:
+        return None
+    found = (
+        Message.objects.filter(organization=run.organization, email_message_id__in=ids[-50:])
+        .select_related("case")
+        .order_by("-created_at")
+        .first()
+    )
+    return found.case if found else None
+
+
+def _candidate_by_reference(run: _Run) -> tuple[Case | None, str]:
+    prefix = run.organization.reference_prefix
+    for source, text in (("subject", run.inbound.subject), ("text", run.inbound.text[:5000])):
+        for reference in find_references(text, prefix):
+            case = Case.objects.filter(organization=run.organization, reference=reference).first()
+            if case is not None:
+                return case, source
+    return None, ""
+
+
+def _thread(run: _Run) -> None:
+    assert run.resolution is not None  # noqa: S101 — set by identify
+    citizen = run.resolution.citizen
+    inbound = run.inbound
+    case: Case | None = None
+    how = ""
+    refused: list[str] = []
+    if inbound.case_id is not None:
+        case = Case.objects.filter(organization=run.organization, pk=inbound.case_id).first()
+        how = "tracking page"
+    if case is None:
+        candidate = _candidate_by_headers(run)
+        if candidate is not None:
+            if candidate.citizen_id == citizen.pk:
+                case, how = candidate, "reply headers"
+            else:
+                refused.append(candidate.reference)
+    if case is None:
+        candidate, source = _candidate_by_reference(run)
+        if candidate is not None:
+            if candidate.citizen_id == citizen.pk:
+                case, how = candidate, f"reference in {source}"
+            else:
+                refused.append(candidate.reference)
+    follows: Case | None = None
+    if case is not None and case.status == Status.CLOSED:
+        follows, case = case, None
+        how = "follow-up of a closed request"
+    if case is None:
+        case = open_case(
+            run.organization, citizen, subject=inbound.subject, channel=inbound.channel, follows=follows
+        )
+        run.created_case = True
+    else:
+        reopen_or_resume_for_citizen(case, label=citizen.display_name or inbound.sender_address)
+    run.case = case
+    run.message = record_inbound_message(
+        case,
+        channel=inbound.channel,
+        sender_address=run_contact_value(run),
+        sender_name=inbound.sender_name,
+        subject=inbound.subject,
+        text=inbound.text,
+        html=inbound.html,
+        external_id=inbound.external_id,
+        email_message_id=inbound.email_message_id,
+        in_reply_to=inbound.in_reply_to,
+        references=inbound.references,
+        inbound_record_id=run.record.pk,
+    )
+    case.last_inbound_at = timezone.now()
+    case.save(update_fields=["last_inbound_at"])
+    run.note(
+        "thread",
+        case=case.reference,
+        new_case=run.created_case,
+        how=how or "new request",
+        # References that pointed to another citizen's case are never followed.
+        refused=refused,
+        follows=follows.reference if follows else None,
+    )
+
+
+def run_contact_value(run: _Run) -> str:
+    try:
+        return normalise_contact(run.inbound.sender_address, channel=run.inbound.channel).value
+    except InvalidContactPoint:
+        return run.inbound.sender_address
+
+
+def _topic_profiles(organization: Organization) -> tuple[list[TopicProfile], dict[str, int]]:
+    topics = list(
+        Topic.objects.filter(organization=organization, is_active=True).only(
+            "pk", "slug", "name", "keywords"
+        )
+    )
+    profiles = [TopicProfile(t.pk, t.slug, t.name, tuple(t.keyword_list())) for t in topics]
+    return profiles, {t.slug: t.pk for t in topics}
+
+
+def _classify(run: _Run) -> None:
+    if not run.created_case:
+        run.note("classify", skipped="existing request keeps its topic")
+        return
+    profiles, by_slug = _topic_profiles(run.organization)
+    hint = run.inbound.topic_hint
+    if hint and hint in by_slug:
+        run.classification = Classification(by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",))
+    else:
+        run.classification = default_classifier().classify(profiles, run.inbound.subject, run.inbound.text)
+    run.note(
+        "classify",
+        topic=run.classification.topic_id,
+        confidence=run.classification.confidence,
+        method=run.classification.method,
+        reasons=list(run.classification.reasons),
+    )
+
+
+def routing_context(organization: Organization, run: _Run) -> RoutingContext:
+    departments = list(Department.objects.filter(organization=organization))
+    active = frozenset(d.pk for d in departments if d.is_active)
+    topic_departments = dict(
+        Topic.objects.filter(organization=organization, is_active=True).values_list("pk", "department_id")
+    )
+    recipients = {r.lower() for r in run.inbound.recipients}
+    addressed = tuple(d.pk for d in departments if d.email_address and d.email_address.lower() in recipients)
+    classification = run.classification
+    return RoutingContext(
+        organization_id=organization.pk,
+        topic_id=classification.topic_id if classification else None,
+        topic_departments=topic_departments,
+        active_department_ids=active,
+        default_department_id=organization.default_department_id,
+        addressed_department_ids=addressed,
+        classification_confidence=classification.confidence if classification else 0.0,
+    )
+
+
+def _route(run: _Run) -> None:
+    assert run.case is not None  # noqa: S101 — set by thread
+    if not run.created_case:
+        run.note("route", skipped="existing request stays in its department")
+        return
+    decision: RoutingDecision = decide(routing_context(run.organization, run))
+    topic = (
+        Topic.objects.filter(pk=run.classification.topic_id).first()
+        if run.classification and run.classification.topic_id
+        else None
+    )
+    department = Department.objects.filter(pk=decision.department_id).first() if decision.department_id else None
+    set_routing(run.case, topic=topic, department=department, reasons=decision.reasons, rule=decision.rule)
+    run.note(
+        "route",
+        department=decision.department_id,
+        department_name=department.name if department else "",
+        rule=decision.rule,
+        reasons=list(decision.reasons),
+    )
+
+
+def _acknowledge(run: _Run) -> None:
+    assert run.case is not None  # noqa: S101 — set by thread
+    inbound = run.inbound
+    reason = ""
+    if not run.created_case:
+        reason = "reply on an existing request"
+    elif inbound.auto_submitted:
+        reason = "automatic sender (auto-reply, bounce or list)"
+    elif _NO_REPLY.match(inbound.sender_address.split("@")[0]):
+        reason = "no-reply sender"
+    if reason:
+        run.note("acknowledge", skipped=reason)
+        return
+    case = run.case
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_to_string(
+            "conversations/acknowledgement.txt",
+            {
+                "case": case,
+                "organization": run.organization,
+                "due_date": formats.date_format(timezone.localtime(case.due_at), "DATE_FORMAT")
+                if case.due_at
+                else "",
+                "tracking_url": tracking_url(case.tracking_token, run.organization.slug),
+                "name": case.citizen.display_name,
+            },
+        ).strip()
+    message = create_outbound_message(
+        case, channel=inbound.channel, text=text, author=None, sender_label=run.organization.name
+    )
+    message.is_automatic = True
+    message.save(update_fields=["is_automatic"])
+    run.note("acknowledge", message=message.pk, channel=inbound.channel)
+
+
+STEPS: tuple[tuple[str, Callable[[_Run], None]], ...] = (
+    ("identify", _identify),
+    ("thread", _thread),
+    ("classify", _classify),
+    ("route", _route),
+    ("acknowledge", _acknowledge),
+)
+
+
+def _finish(run: _Run) -> None:
+    assert run.case is not None and run.message is not None  # noqa: S101
+    record = run.record
+    steps = [*record.steps[:1], *run.log]
+    append_event(
+        run.case,
+        EventKind.MESSAGE_RECEIVED,
+        actor_label=run.inbound.sender_name or run.message.sender_address,
+        message=run.message,
+        data={"channel": run.inbound.channel},
+    )
+    for entry in steps:
+        append_event(run.case, EventKind.PIPELINE, data=entry, message=run.message)
+    record.status = RecordStatus.PROCESSED
+    record.case = run.case
+    record.steps = steps
+    record.failed_step = ""
+    record.error = ""
+    record.next_attempt_at = None
+    record.processed_at = timezone.now()
+    record.save(
+        update_fields=["status", "case", "steps", "failed_step", "error", "next_attempt_at", "processed_at"]
+    )
+
+
+def _fail(record: InboundRecord, step: str, exc: Exception) -> None:
+    record.attempts += 1
+    permanent = isinstance(exc, PermanentFailure)
+    exhausted = record.attempts >= settings.GUICHET_INTAKE_MAX_ATTEMPTS
+    record.status = RecordStatus.HELD if permanent or exhausted else RecordStatus.FAILED
+    record.failed_step = step
+    detail = str(exc) if permanent else "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    record.error = detail[:4000]
+    record.next_attempt_at = (
+        None if record.status == RecordStatus.HELD else timezone.now() + retry_delay(record.attempts)
+    )
+    record.save(update_fields=["attempts", "status", "failed_step", "error", "next_attempt_at"])
+    logger.warning(
+        "inbound record %s failed at step %s (attempt %s): %s", record.pk, step, record.attempts, detail
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 4, 16, 64 minutes... between automatic retries."""
+    return timedelta(minutes=4 ** max(attempts - 1, 0))
+
+
+def retry_due_records(limit: int = 100) -> int:
+    """Retry failed records whose time has come (called periodically by the scheduler)."""
+    due = list(
+        InboundRecord.objects.filter(status=RecordStatus.FAILED, next_attempt_at__lte=timezone.now())
+        .select_related("organization")
+        .order_by("next_attempt_at")[:limit]
+    )
+    for record in due:
+        process_record(record)
+    return len(due)
+
+
+def retry_now(record: InboundRecord) -> InboundRecord:
+    """An administrator asks to retry a failed or held record."""
+    if record.status not in (RecordStatus.FAILED, RecordStatus.HELD):
+        return record
+    if record.failed_step == "persist":
+        # Kept aside at reception (too large): nothing to process until the limit is raised.
+        if record.raw_size > settings.GUICHET_INBOUND_MAX_BYTES:
+            return record
+        _store_inbound_attachments_from_raw(record)
+    return process_record(record)
+
+
+def _store_inbound_attachments_from_raw(record: InboundRecord) -> None:
+    """A record held at reception never had its attachments extracted; re-parse its raw bytes."""
+    if record.channel != Channel.EMAIL or not record.raw_file:
+        return
+    from guichet.channels.email.parser import parse_email
+
+    with record.raw_file.open("rb") as handle:
+        inbound = parse_email(handle.read())
+    _store_inbound_attachments(record, inbound)

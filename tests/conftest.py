@@ -17,11 +17,17 @@ def _media_root(settings, tmp_path):
 @pytest.fixture
 def town(db):
     organization = OrganizationFactory(
-        name="Ville de Villebois", slug="villebois", reference_prefix="VIL", email_address="mairie@villebois.fr"
+        name="Ville de Villebois",
+        slug="villebois",
+        reference_prefix="VIL",
+        email_address="mairie@villebois.fr",
     )
     reception = DepartmentFactory(organization=organization, name="Accueil", slug="accueil")
     civil = DepartmentFactory(
-        organization=organization, name="État civil", slug="etat-civil", email_address="etat-civil@villebois.fr"
+        organization=organization,
+        name="État civil",
+        slug="etat-civil",
+        email_address="etat-civil@villebois.fr",
     )
     roads = DepartmentFactory(organization=organization, name="Voirie", slug="voirie")
     organization.default_department = reception
@@ -71,7 +77,10 @@ def administrator(town):
 @pytest.fixture
 def other_town(db):
     organization = OrganizationFactory(
-        name="Commune de Montval", slug="montval", reference_prefix="MTV", email_address="mairie@montval.fr"
+        name="Commune de Montval",
+        slug="montval",
+        reference_prefix="MTV",
+        email_address="mairie@montval.fr",
     )
     hall = DepartmentFactory(organization=organization, name="Accueil", slug="accueil")
     organization.default_department = hall

@@ -17,7 +17,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Ville {n}")
     slug = factory.Sequence(lambda n: f"ville-{n}")
-    reference_prefix = factory.Sequence(lambda n: "V" + "".join(chr(65 + int(d)) for d in f"{n:03d}"))
+    reference_prefix = factory.Sequence(
+        lambda n: "V" + "".join(chr(65 + int(d)) for d in f"{n:03d}")
+    )
     email_address = factory.LazyAttribute(lambda o: f"contact@{o.slug}.fr")
 
 
@@ -52,7 +54,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "motdepasse-solide-42")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805 — factory_boy hook signature
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 

@@ -33,7 +33,9 @@ class Classification:
 class TopicClassifier(Protocol):
     name: str
 
-    def classify(self, topics: Sequence[TopicProfile], subject: str, text: str) -> Classification: ...
+    def classify(
+        self, topics: Sequence[TopicProfile], subject: str, text: str
+    ) -> Classification: ...
 
 
 class KeywordClassifier:

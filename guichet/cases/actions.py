@@ -115,7 +115,12 @@ def open_case(
 
 
 def set_routing(
-    case: Case, *, topic: Topic | None, department: Department | None, reasons: Sequence[str], rule: str
+    case: Case,
+    *,
+    topic: Topic | None,
+    department: Department | None,
+    reasons: Sequence[str],
+    rule: str,
 ) -> None:
     """Apply a routing decision (pipeline use): topic, department and the due date it implies."""
     case.topic = topic
@@ -162,9 +167,13 @@ def _apply_transition(
 def reopen_or_resume_for_citizen(case: Case, *, label: str) -> None:
     """A citizen wrote on the case: a resolved case reopens, a waiting one resumes."""
     if case.status == Status.RESOLVED:
-        _apply_transition(case, Transition.REOPEN, actor_label=label, reason=_("the citizen wrote again"))
+        _apply_transition(
+            case, Transition.REOPEN, actor_label=label, reason=_("the citizen wrote again")
+        )
     elif case.status == Status.WAITING:
-        _apply_transition(case, Transition.OPEN, actor_label=label, reason=_("the citizen answered"))
+        _apply_transition(
+            case, Transition.OPEN, actor_label=label, reason=_("the citizen answered")
+        )
 
 
 def _check_can_work_on(actor: Any, case: Case) -> None:
@@ -178,7 +187,9 @@ def _check_can_work_on(actor: Any, case: Case) -> None:
 
 def _can_work_in(user: User, case: Case, department_id: int | None) -> bool:
     membership = (
-        Membership.objects.filter(user=user, organization_id=case.organization_id, user__is_active=True)
+        Membership.objects.filter(
+            user=user, organization_id=case.organization_id, user__is_active=True
+        )
         .prefetch_related("departments")
         .first()
     )
@@ -186,7 +197,9 @@ def _can_work_in(user: User, case: Case, department_id: int | None) -> bool:
         return False
     if membership.sees_whole_organization:
         return True
-    return department_id is not None and any(d.pk == department_id for d in membership.departments.all())
+    return department_id is not None and any(
+        d.pk == department_id for d in membership.departments.all()
+    )
 
 
 @transaction.atomic

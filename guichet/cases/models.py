@@ -38,7 +38,10 @@ class Case(models.Model):
     )
     reference = models.CharField(_("reference"), max_length=32)
     citizen = models.ForeignKey(
-        "citizens.Citizen", verbose_name=_("citizen"), on_delete=models.PROTECT, related_name="cases"
+        "citizens.Citizen",
+        verbose_name=_("citizen"),
+        on_delete=models.PROTECT,
+        related_name="cases",
     )
     subject = models.CharField(_("subject"), max_length=300)
     channel = models.CharField(_("first channel"), max_length=20)
@@ -69,7 +72,9 @@ class Case(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
     tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token)
     follows = models.ForeignKey(
         "self",
@@ -94,7 +99,9 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "reference"], name="case_reference_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "reference"], name="case_reference_per_org"
+            )
         ]
         indexes = [
             models.Index(fields=["organization", "status", "department"]),
@@ -146,7 +153,11 @@ class CaseEvent(models.Model):
     )
     actor_label = models.CharField(_("by"), max_length=200, blank=True)
     message = models.ForeignKey(
-        "conversations.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        "conversations.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
     )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("date"), default=timezone.now)
@@ -172,7 +183,9 @@ class ReferenceCounter(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "year"], name="one_counter_per_org_year")
+            models.UniqueConstraint(
+                fields=["organization", "year"], name="one_counter_per_org_year"
+            )
         ]
 
     def __str__(self) -> str:

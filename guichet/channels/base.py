@@ -58,7 +58,8 @@ class InboundMessage:
         data = dataclasses.asdict(self)
         data.pop("raw")
         data["attachments"] = [
-            {k: v for k, v in attachment.items() if k != "content"} for attachment in data["attachments"]
+            {k: v for k, v in attachment.items() if k != "content"}
+            for attachment in data["attachments"]
         ]
         data["received_at"] = self.received_at.isoformat() if self.received_at else None
         return data

@@ -34,12 +34,14 @@ class Resolution:
     other_owners: dict[str, int] = field(default_factory=dict)
 
 
-def _owners(organization_id: int, contacts: list[NormalisedContact]) -> dict[NormalisedContact, int]:
+def _owners(
+    organization_id: int, contacts: list[NormalisedContact]
+) -> dict[NormalisedContact, int]:
     found: dict[NormalisedContact, int] = {}
     values = {c.value for c in contacts}
-    rows = ContactPoint.objects.filter(organization_id=organization_id, value__in=values).values_list(
-        "kind", "channel", "value", "citizen_id"
-    )
+    rows = ContactPoint.objects.filter(
+        organization_id=organization_id, value__in=values
+    ).values_list("kind", "channel", "value", "citizen_id")
     wanted = set(contacts)
     for kind, channel, value, citizen_id in rows:
         key = NormalisedContact(kind, value, channel)
@@ -82,9 +84,9 @@ def resolve_citizen(
             _attach_contact_point(organization, citizen, contact)
         elif owner != citizen.pk:
             other_owners[contact.value] = owner
-    ContactPoint.objects.filter(
-        citizen=citizen, value__in=[c.value for c in contacts]
-    ).update(last_seen_at=now)
+    ContactPoint.objects.filter(citizen=citizen, value__in=[c.value for c in contacts]).update(
+        last_seen_at=now
+    )
     return Resolution(citizen, created, matched_on, other_owners)
 
 
@@ -136,14 +138,18 @@ def do_merge_citizens(source: Citizen, target: Citizen, *, actor: Any, reason: s
     # Lock both rows in a stable order so two concurrent merges cannot cross.
     locked = {
         c.pk: c
-        for c in Citizen.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+        for c in Citizen.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
     }
     if any(c.merged_into_id for c in locked.values()):
         raise MergeNotAllowed("one of the records has already been merged")
     moved: dict[str, list[int]] = {
         "contact_points": list(source.contact_points.values_list("pk", flat=True)),
         "cases": list(Case.objects.filter(citizen=source).values_list("pk", flat=True)),
-        "conversations": list(Conversation.objects.filter(citizen=source).values_list("pk", flat=True)),
+        "conversations": list(
+            Conversation.objects.filter(citizen=source).values_list("pk", flat=True)
+        ),
     }
     ContactPoint.objects.filter(pk__in=moved["contact_points"]).update(citizen=target)
     Case.objects.filter(pk__in=moved["cases"]).update(citizen=target)

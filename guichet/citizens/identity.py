@@ -12,7 +12,9 @@ from django.core.validators import validate_email
 
 from guichet.citizens.models import ContactKind
 
-_PHONE_CHARS = re.compile(r"^[+()\d\s.\-/]{6,30}$")
+_PHONE_CHARS = re.compile(r"^[+()\d\s.\-/]{2,30}$")
+# Channels whose users are known by an address of their own (not an email or a phone number).
+OPAQUE_ID_CHANNELS = frozenset({"whatsapp", "chat", "report", "api"})
 
 
 class InvalidContactPoint(ValueError):
@@ -58,8 +60,8 @@ def normalise_contact(value: str, *, channel: str = "") -> NormalisedContact:
         return NormalisedContact(ContactKind.EMAIL, normalise_email(text))
     if _PHONE_CHARS.match(text):
         return NormalisedContact(ContactKind.PHONE, normalise_phone(text))
-    if not text or len(text) > 320:
-        raise InvalidContactPoint(f"not a contact point: {value!r}")
+    if channel not in OPAQUE_ID_CHANNELS or not text or len(text) > 320:
+        raise InvalidContactPoint(f"not an email address or a phone number: {value!r}")
     return NormalisedContact(ContactKind.OTHER, text, channel)
 
 

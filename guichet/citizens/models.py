@@ -65,7 +65,10 @@ class ContactPoint(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
     channel = models.CharField(
-        _("channel"), max_length=20, blank=True, help_text=_("For other identifiers: whatsapp, chat...")
+        _("channel"),
+        max_length=20,
+        blank=True,
+        help_text=_("For other identifiers: whatsapp, chat..."),
     )
     value = models.CharField(_("value"), max_length=320)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

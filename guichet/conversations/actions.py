@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from guichet.cases.actions import UploadedFile
     from guichet.cases.models import Case
 
-_REPLY_PREFIX = re.compile(r"^\s*((re|tr|fw|fwd|aw|wg|réf|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_REPLY_PREFIX = re.compile(
+    r"^\s*((re|tr|fw|fwd|aw|wg|réf|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
 
 
 def new_email_message_id(reference: str) -> str:
@@ -40,7 +42,9 @@ def reply_subject(subject: str, reference: str) -> str:
     return f"Re: {base} [{reference}]".replace("Re:  [", "Re: [")
 
 
-def conversation_for(case: Case, channel: str, contact_value: str = "", subject: str = "") -> Conversation:
+def conversation_for(
+    case: Case, channel: str, contact_value: str = "", subject: str = ""
+) -> Conversation:
     """The case's conversation on `channel` (with this address when given), created if needed."""
     conversations = Conversation.objects.filter(case=case, channel=channel)
     if contact_value:
@@ -74,7 +78,9 @@ def reply_channels(case: Case) -> list[str]:
     for channel in [*used, case.channel]:
         if channel not in ordered:
             ordered.append(channel)
-    has_email = ContactPoint.objects.filter(citizen_id=case.citizen_id, kind=ContactKind.EMAIL).exists()
+    has_email = ContactPoint.objects.filter(
+        citizen_id=case.citizen_id, kind=ContactKind.EMAIL
+    ).exists()
     if has_email and Channel.EMAIL not in ordered:
         ordered.append(Channel.EMAIL)
     return ordered

@@ -77,14 +77,14 @@ def check_attachment(filename: str, declared_type: str, content: bytes) -> Attac
             _("the file is %(size)s MB, above the %(limit)s MB limit")
             % {"size": round(size / 1_048_576, 1), "limit": round(limit / 1_048_576, 1)},
         )
+    allowed = set(settings.GUICHET_ATTACHMENT_TYPES)
+    if declared not in allowed and declared != "image/jpg":
+        return AttachmentCheck(
+            declared, _("files of type %(type)s are not accepted") % {"type": declared}
+        )
     kind = filetype.guess(content)
     sniffed = kind.mime if kind is not None else ""
-    allowed = set(settings.GUICHET_ATTACHMENT_TYPES)
-    if declared in _TEXT_TYPES and not sniffed and _looks_like_text(content):
-        effective = declared
-    elif declared in _ZIP_BASED and sniffed == "application/zip":
-        effective = declared
-    elif declared in _OLE_BASED and sniffed == "application/x-ole-storage":
+    if (declared in _TEXT_TYPES and not sniffed and _looks_like_text(content)) or (declared in _ZIP_BASED and sniffed == "application/zip") or (declared in _OLE_BASED and sniffed == "application/x-ole-storage"):
         effective = declared
     elif sniffed:
         effective = sniffed
@@ -97,7 +97,9 @@ def check_attachment(filename: str, declared_type: str, content: bytes) -> Attac
             % {"declared": declared, "actual": effective},
         )
     if effective not in allowed:
-        return AttachmentCheck(effective, _("files of type %(type)s are not accepted") % {"type": effective})
+        return AttachmentCheck(
+            effective, _("files of type %(type)s are not accepted") % {"type": effective}
+        )
     return AttachmentCheck(effective)
 
 

@@ -63,7 +63,7 @@ def deliver(message_id: int) -> DeliveryReceipt | None:
     else:
         try:
             receipt = adapter.send(outbound)
-        except Exception as exc:  # noqa: BLE001 — any transport error is recorded on the message
+        except Exception as exc:
             receipt = DeliveryReceipt(DeliveryStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     with transaction.atomic():
         message.delivery_status = receipt.status

@@ -55,7 +55,10 @@ class Conversation(models.Model):
         "organizations.Organization", on_delete=models.CASCADE, related_name="conversations"
     )
     citizen = models.ForeignKey(
-        "citizens.Citizen", verbose_name=_("citizen"), on_delete=models.PROTECT, related_name="conversations"
+        "citizens.Citizen",
+        verbose_name=_("citizen"),
+        on_delete=models.PROTECT,
+        related_name="conversations",
     )
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="conversations"
@@ -83,7 +86,10 @@ class Message(models.Model):
         "organizations.Organization", on_delete=models.CASCADE, related_name="messages"
     )
     conversation = models.ForeignKey(
-        Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        verbose_name=_("conversation"),
+        on_delete=models.CASCADE,
+        related_name="messages",
     )
     case = models.ForeignKey(
         "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="messages"

@@ -27,6 +27,7 @@ class AccessScope:
     is_platform_admin: bool
     member_organization_ids: frozenset[int]
     whole_organization_ids: frozenset[int]
+    administered_organization_ids: frozenset[int]
     department_ids: frozenset[int]
 
     @property
@@ -45,27 +46,28 @@ class AccessScope:
         return department_id is not None and department_id in self.department_ids
 
 
-NO_ACCESS = AccessScope(None, False, frozenset(), frozenset(), frozenset())
+NO_ACCESS = AccessScope(None, False, frozenset(), frozenset(), frozenset(), frozenset())
 
 
 def access_scope(user: AbstractBaseUser | AnonymousUser | None) -> AccessScope:
     """The scope of `user`, computed from memberships in two queries and cached on the object."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_ACCESS
-    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    cached: AccessScope | None = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    from guichet.organizations.models import Membership
+        return cached
+    from guichet.organizations.models import Membership, Role
 
-    memberships = list(
-        Membership.objects.filter(user_id=user.pk).prefetch_related("departments")
-    )
+    memberships = list(Membership.objects.filter(user_id=user.pk).prefetch_related("departments"))
     scope = AccessScope(
         user_id=user.pk,
         is_platform_admin=bool(getattr(user, "is_superuser", False)),
         member_organization_ids=frozenset(m.organization_id for m in memberships),
         whole_organization_ids=frozenset(
             m.organization_id for m in memberships if m.sees_whole_organization
+        ),
+        administered_organization_ids=frozenset(
+            m.organization_id for m in memberships if m.role == Role.ADMINISTRATOR
         ),
         department_ids=frozenset(
             d.pk

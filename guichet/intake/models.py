@@ -54,7 +54,11 @@ class InboundRecord(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     steps = models.JSONField(_("steps done"), default=list, blank=True)
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_records"
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_records",
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
@@ -67,7 +71,8 @@ class InboundRecord(models.Model):
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "channel", "external_id"], name="inbound_once_per_channel_id"
+                fields=["organization", "channel", "external_id"],
+                name="inbound_once_per_channel_id",
             ),
             models.UniqueConstraint(
                 fields=["organization", "idempotency_key"],

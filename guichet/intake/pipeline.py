@@ -114,7 +114,11 @@ def receive(
     """Hand one inbound message to Guichet. Returns the raw record (with its case once processed);
     a message received before is not processed again (`duplicate=True`)."""
     record, created = persist_raw(
-        organization, inbound, idempotency_key=idempotency_key, fingerprint=fingerprint, api_token=api_token
+        organization,
+        inbound,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        api_token=api_token,
     )
     if not created:
         if record.status in (RecordStatus.RECEIVED, RecordStatus.FAILED):
@@ -126,19 +130,30 @@ def receive(
 
 
 def _existing(
-    organization: Organization, inbound: InboundMessage, idempotency_key: str | None, fingerprint: str
+    organization: Organization,
+    inbound: InboundMessage,
+    idempotency_key: str | None,
+    fingerprint: str,
 ) -> InboundRecord | None:
     if idempotency_key:
-        keyed = InboundRecord.objects.filter(
-            organization=organization, idempotency_key=idempotency_key
-        ).select_related("case").first()
+        keyed = (
+            InboundRecord.objects.filter(organization=organization, idempotency_key=idempotency_key)
+            .select_related("case")
+            .first()
+        )
         if keyed is not None:
-            if fingerprint and keyed.request_fingerprint and keyed.request_fingerprint != fingerprint:
+            if (
+                fingerprint
+                and keyed.request_fingerprint
+                and keyed.request_fingerprint != fingerprint
+            ):
                 raise IdempotencyConflict(idempotency_key)
             return keyed
     return (
         InboundRecord.objects.filter(
-            organization=organization, channel=inbound.channel, external_id=inbound.external_id[:300]
+            organization=organization,
+            channel=inbound.channel,
+            external_id=inbound.external_id[:300],
         )
         .select_related("case")
         .first()
@@ -173,7 +188,9 @@ def persist_raw(
     if too_large:
         record.status = RecordStatus.HELD
         record.failed_step = "persist"
-        record.error = _("The message is %(size)s MB, above the %(limit)s MB limit: kept aside.") % {
+        record.error = _(
+            "The message is %(size)s MB, above the %(limit)s MB limit: kept aside."
+        ) % {
             "size": round(len(inbound.raw) / 1_048_576, 1),
             "limit": round(settings.GUICHET_INBOUND_MAX_BYTES / 1_048_576, 1),
         }
@@ -224,10 +241,11 @@ def process_record(record: InboundRecord) -> InboundRecord:
     current = "identify"
     try:
         with transaction.atomic():
-            for current, step in STEPS:
+            for name, step in STEPS:
+                current = name
                 step(run)
             _finish(run)
-    except Exception as exc:  # noqa: BLE001 — whatever failed, the message is kept and flagged
+    except Exception as exc:
         _fail(record, current, exc)
     return record
 
@@ -316,7 +334,11 @@ def _thread(run: _Run) -> None:
         how = "follow-up of a closed request"
     if case is None:
         case = open_case(
-            run.organization, citizen, subject=inbound.subject, channel=inbound.channel, follows=follows
+            run.organization,
+            citizen,
+            subject=inbound.subject,
+            channel=inbound.channel,
+            follows=follows,
         )
         run.created_case = True
     else:
@@ -373,9 +395,13 @@ def _classify(run: _Run) -> None:
     profiles, by_slug = _topic_profiles(run.organization)
     hint = run.inbound.topic_hint
     if hint and hint in by_slug:
-        run.classification = Classification(by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",))
+        run.classification = Classification(
+            by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",)
+        )
     else:
-        run.classification = default_classifier().classify(profiles, run.inbound.subject, run.inbound.text)
+        run.classification = default_classifier().classify(
+            profiles, run.inbound.subject, run.inbound.text
+        )
     run.note(
         "classify",
         topic=run.classification.topic_id,
@@ -389,10 +415,14 @@ def routing_context(organization: Organization, run: _Run) -> RoutingContext:
     departments = list(Department.objects.filter(organization=organization))
     active = frozenset(d.pk for d in departments if d.is_active)
     topic_departments = dict(
-        Topic.objects.filter(organization=organization, is_active=True).values_list("pk", "department_id")
+        Topic.objects.filter(organization=organization, is_active=True).values_list(
+            "pk", "department_id"
+        )
     )
     recipients = {r.lower() for r in run.inbound.recipients}
-    addressed = tuple(d.pk for d in departments if d.email_address and d.email_address.lower() in recipients)
+    addressed = tuple(
+        d.pk for d in departments if d.email_address and d.email_address.lower() in recipients
+    )
     classification = run.classification
     return RoutingContext(
         organization_id=organization.pk,
@@ -416,8 +446,14 @@ def _route(run: _Run) -> None:
         if run.classification and run.classification.topic_id
         else None
     )
-    department = Department.objects.filter(pk=decision.department_id).first() if decision.department_id else None
-    set_routing(run.case, topic=topic, department=department, reasons=decision.reasons, rule=decision.rule)
+    department = (
+        Department.objects.filter(pk=decision.department_id).first()
+        if decision.department_id
+        else None
+    )
+    set_routing(
+        run.case, topic=topic, department=department, reasons=decision.reasons, rule=decision.rule
+    )
     run.note(
         "route",
         department=decision.department_id,
@@ -472,7 +508,8 @@ STEPS: tuple[tuple[str, Callable[[_Run], None]], ...] = (
 
 
 def _finish(run: _Run) -> None:
-    assert run.case is not None and run.message is not None  # noqa: S101
+    assert run.case is not None  # noqa: S101 — set by thread
+    assert run.message is not None  # noqa: S101 — set by thread
     record = run.record
     steps = [*record.steps[:1], *run.log]
     append_event(
@@ -492,7 +529,15 @@ def _finish(run: _Run) -> None:
     record.next_attempt_at = None
     record.processed_at = timezone.now()
     record.save(
-        update_fields=["status", "case", "steps", "failed_step", "error", "next_attempt_at", "processed_at"]
+        update_fields=[
+            "status",
+            "case",
+            "steps",
+            "failed_step",
+            "error",
+            "next_attempt_at",
+            "processed_at",
+        ]
     )
 
 
@@ -502,14 +547,22 @@ def _fail(record: InboundRecord, step: str, exc: Exception) -> None:
     exhausted = record.attempts >= settings.GUICHET_INTAKE_MAX_ATTEMPTS
     record.status = RecordStatus.HELD if permanent or exhausted else RecordStatus.FAILED
     record.failed_step = step
-    detail = str(exc) if permanent else "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    detail = (
+        str(exc) if permanent else "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    )
     record.error = detail[:4000]
     record.next_attempt_at = (
-        None if record.status == RecordStatus.HELD else timezone.now() + retry_delay(record.attempts)
+        None
+        if record.status == RecordStatus.HELD
+        else timezone.now() + retry_delay(record.attempts)
     )
     record.save(update_fields=["attempts", "status", "failed_step", "error", "next_attempt_at"])
     logger.warning(
-        "inbound record %s failed at step %s (attempt %s): %s", record.pk, step, record.attempts, detail
+        "inbound record %s failed at step %s (attempt %s): %s",
+        record.pk,
+        step,
+        record.attempts,
+        detail,
     )
 
 
@@ -521,7 +574,9 @@ def retry_delay(attempts: int) -> timedelta:
 def retry_due_records(limit: int = 100) -> int:
     """Retry failed records whose time has come (called periodically by the scheduler)."""
     due = list(
-        InboundRecord.objects.filter(status=RecordStatus.FAILED, next_attempt_at__lte=timezone.now())
+        InboundRecord.objects.filter(
+            status=RecordStatus.FAILED, next_attempt_at__lte=timezone.now()
+        )
         .select_related("organization")
         .order_by("next_attempt_at")[:limit]
     )

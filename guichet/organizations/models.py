@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -25,7 +26,9 @@ def validate_readable_colour(value: str) -> None:
     ratio = contrast_ratio(value, "#ffffff")
     if ratio < 4.5:
         raise ValidationError(
-            _("White text on this colour has a contrast of %(ratio).1f:1; at least 4.5:1 is needed."),
+            _(
+                "White text on this colour has a contrast of %(ratio).1f:1; at least 4.5:1 is needed."
+            ),
             params={"ratio": ratio},
         )
 
@@ -49,7 +52,9 @@ class Organization(models.Model):
         help_text=_("Case references look like VIL-2026-000123."),
     )
     email_address = models.EmailField(
-        _("reply address"), blank=True, help_text=_("Address citizens write to and receive replies from.")
+        _("reply address"),
+        blank=True,
+        help_text=_("Address citizens write to and receive replies from."),
     )
     logo = models.FileField(_("logo"), upload_to="branding/", blank=True)
     primary_color = models.CharField(
@@ -66,7 +71,9 @@ class Organization(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("Receives requests whose topic is unknown: no request is left without a service."),
+        help_text=_(
+            "Receives requests whose topic is unknown: no request is left without a service."
+        ),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -79,15 +86,21 @@ class Organization(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if self.default_department_id and self.default_department.organization_id != self.pk:
-            raise ValidationError({"default_department": _("Choose a department of this organization.")})
+        department = self.default_department
+        if department is not None and department.organization_id != self.pk:
+            raise ValidationError(
+                {"default_department": _("Choose a department of this organization.")}
+            )
 
 
 class Department(models.Model):
     """A service of the organization (État civil, Urbanisme...). For now, also its queue."""
 
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="departments"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="departments",
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60)
@@ -111,7 +124,10 @@ class Topic(models.Model):
     """What a request is about (motif), mapped to the department that handles it."""
 
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="topics"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="topics",
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60)
@@ -151,7 +167,9 @@ class Topic(models.Model):
             raise ValidationError({"department": _("Choose a department of this organization.")})
 
     def keyword_list(self) -> list[str]:
-        return [line.strip() for line in self.keywords.replace(",", "\n").splitlines() if line.strip()]
+        return [
+            line.strip() for line in self.keywords.replace(",", "\n").splitlines() if line.strip()
+        ]
 
 
 class User(AbstractUser):
@@ -172,7 +190,10 @@ class Membership(models.Model):
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
     )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
     departments = models.ManyToManyField(
@@ -194,7 +215,7 @@ class Membership(models.Model):
         return self.role in (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
-TOKEN_PREFIX = "gch"
+TOKEN_PREFIX = "gch"  # noqa: S105 — a public prefix that makes tokens recognisable, not a secret
 
 
 def hash_token_secret(secret: str) -> str:
@@ -210,7 +231,10 @@ class ApiToken(models.Model):
     """A credential for one integration; only a hash of the secret is stored."""
 
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="api_tokens"
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=100)
     key_id = models.CharField(_("key identifier"), max_length=16, unique=True, editable=False)
@@ -237,7 +261,10 @@ class ApiToken(models.Model):
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            organization=organization, name=name, key_id=key_id, secret_hash=hash_token_secret(secret)
+            organization=organization,
+            name=name,
+            key_id=key_id,
+            secret_hash=hash_token_secret(secret),
         )
         return token, f"{TOKEN_PREFIX}_{key_id}_{secret}"
 
@@ -248,7 +275,8 @@ class ApiToken(models.Model):
         if prefix != TOKEN_PREFIX or not key_id or not secret:
             return None
         token = cls.objects.active().select_related("organization").filter(key_id=key_id).first()
-        if token is None or not secrets.compare_digest(token.secret_hash, hash_token_secret(secret)):
+        if token is None or not secrets.compare_digest(
+            token.secret_hash, hash_token_secret(secret)
+        ):
             return None
         return token
-

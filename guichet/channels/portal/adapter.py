@@ -18,16 +18,21 @@ class PortalAdapter:
     def send(self, outbound: OutboundMessage) -> DeliveryReceipt:
         if "@" in outbound.recipient_address:
             # Acknowledgements already carry the reference and the link; replies are wrapped.
-            notice = outbound.text if outbound.is_automatic else _(
-                "Hello,\n\n%(organization)s has written to you about your request %(reference)s.\n\n"
-                "%(text)s\n\nTo answer, or to follow your request, open this private link:\n"
-                "%(url)s\n"
-            ) % {
-                "organization": outbound.organization_name,
-                "reference": outbound.case_reference,
-                "text": outbound.text,
-                "url": outbound.tracking_url,
-            }
+            notice = (
+                outbound.text
+                if outbound.is_automatic
+                else _(
+                    "Hello,\n\n%(organization)s has written to you about your request %(reference)s.\n\n"
+                    "%(text)s\n\nTo answer, or to follow your request, open this private link:\n"
+                    "%(url)s\n"
+                )
+                % {
+                    "organization": outbound.organization_name,
+                    "reference": outbound.case_reference,
+                    "text": outbound.text,
+                    "url": outbound.tracking_url,
+                }
+            )
             headers = {
                 "Message-ID": f"<{outbound.email_message_id}>",
                 "X-Guichet-Reference": outbound.case_reference,

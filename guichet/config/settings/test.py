@@ -9,11 +9,13 @@ from pathlib import Path
 os.environ.setdefault("GUICHET_DATA_DIR", tempfile.mkdtemp(prefix="guichet-test-"))
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123456789")
 
-from guichet.config.settings.base import *  # noqa: E402, F403
-from guichet.config.settings.base import DATA_DIR, database_config  # noqa: E402
+from guichet.config.settings.base import *  # noqa: F403
+from guichet.config.settings.base import DATA_DIR, database_config
 
 _test_url = os.environ.get("GUICHET_TEST_DATABASE_URL", "")
-DATABASES = {"default": database_config(_test_url or f"sqlite:///{Path(DATA_DIR) / 'test.sqlite3'}")}
+DATABASES = {
+    "default": database_config(_test_url or f"sqlite:///{Path(DATA_DIR) / 'test.sqlite3'}")
+}
 
 TASKS = {
     "default": {

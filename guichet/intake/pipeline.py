@@ -241,6 +241,16 @@ def process_record(record: InboundRecord) -> InboundRecord:
     current = "identify"
     try:
         with transaction.atomic():
+            # Two processes handed the same record (a double submit, a retry racing a re-import)
+            # queue on this lock; the second finds it processed and stops.
+            status = (
+                InboundRecord.objects.select_for_update()
+                .values_list("status", flat=True)
+                .get(pk=record.pk)
+            )
+            if status == RecordStatus.PROCESSED:
+                record.refresh_from_db()
+                return record
             for name, step in STEPS:
                 current = name
                 step(run)

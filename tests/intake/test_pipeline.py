@@ -342,3 +342,16 @@ def test_idempotency_key(town, email_inbound):
             fingerprint="other",
         )
     assert InboundRecord.objects.count() == 1
+
+
+def test_a_record_processed_meanwhile_is_not_processed_again(town, email_inbound):
+    # Given two processes holding the same record read before either processed it
+    record = receive(town, email_inbound()).record
+    stale = InboundRecord.objects.get(pk=record.pk)
+    stale.status = RecordStatus.RECEIVED
+    # When the second one processes it
+    pipeline.process_record(stale)
+    # Then it finds it processed under the lock and creates nothing
+    assert stale.status == RecordStatus.PROCESSED
+    assert Case.objects.count() == 1
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1

@@ -152,6 +152,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves from the finders; the (possibly empty) collected folder must still exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve static files from the apps directly (no collectstatic needed for a single-server install).
 WHITENOISE_USE_FINDERS = True
 # Uploaded attachments and raw inbound payloads; never served publicly, only through permission checks.

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+"""The citizen portal's addresses (French paths: the public reads them)."""
+
+from django.urls import path
+
+from guichet.ui.portal import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("portail/<slug:org_slug>/", views.organization_home, name="organization"),
+    path("portail/<slug:org_slug>/logo/", views.logo, name="logo"),
+    path("portail/<slug:org_slug>/demande/", views.request_form, name="request"),
+    path("portail/<slug:org_slug>/demande/recue/<str:signed>/", views.received, name="received"),
+    path("portail/<slug:org_slug>/suivi/<str:token>/", views.tracking, name="tracking"),
+    path(
+        "portail/<slug:org_slug>/suivi/<str:token>/documents/<int:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
+]

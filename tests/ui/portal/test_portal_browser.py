@@ -1,0 +1,86 @@
+"""The portal in a real browser: a citizen makes a request and writes on its tracking page, and
+axe-core finds no accessibility violation on the way."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.factories import DepartmentFactory, OrganizationFactory, TopicFactory
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def villebois(transactional_db):
+    organization = OrganizationFactory(
+        name="Ville de Villebois",
+        slug="villebois",
+        reference_prefix="VIL",
+        email_address="mairie@villebois.fr",
+    )
+    civil = DepartmentFactory(organization=organization, name="État civil", slug="etat-civil")
+    organization.default_department = civil
+    organization.save()
+    TopicFactory(
+        organization=organization, department=civil, name="Acte de naissance", slug="acte-naissance"
+    )
+    OrganizationFactory(name="Commune de Montval", slug="montval")
+    return organization
+
+
+def test_request_and_reply_in_a_browser_are_accessible(live_server, villebois):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe = Axe()
+    violations: dict[str, list[str]] = {}
+
+    def check(page, name):
+        results = axe.run(page)
+        violations[name] = [v["id"] for v in results.response["violations"]]
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en"})
+        page.goto(f"{live_server.url}/")
+        check(page, "home")
+        page.click("text=Ville de Villebois")
+        check(page, "organization")
+        page.click("text=Make a request")
+        check(page, "form")
+
+        page.click("button[type=submit]")
+        focused_after_error = page.evaluate("document.activeElement.id")
+        title_after_error = page.title()
+        check(page, "form with errors")
+
+        page.fill("#id_subject", "Acte de naissance")
+        page.fill("#id_message", "Bonjour, un extrait d'acte de naissance pour mon fils.")
+        page.fill("#id_name", "Jeanne Dupont")
+        page.fill("#id_email", "jeanne.dupont@example.org")
+        page.click("button[type=submit]")
+        tracking_url = page.url
+        confirmation = page.locator(".flash").inner_text()
+        check(page, "tracking")
+
+        page.fill("#id_message", "Une précision : il est né à Villebois.")
+        page.click("form.portal-form button[type=submit]")
+        after_reply = page.locator(".flash").inner_text()
+        exchange = page.locator(".exchange").inner_text()
+        check(page, "tracking after reply")
+        browser.close()
+
+    assert focused_after_error == "error-summary"
+    assert title_after_error.startswith("Error: Make a request")
+    assert "/portail/villebois/suivi/" in tracking_url
+    assert confirmation.startswith("Your request has been sent. Its reference is VIL-")
+    assert after_reply == "Your message has been sent."
+    assert "Une précision : il est né à Villebois." in exchange
+    assert violations == {name: [] for name in violations}

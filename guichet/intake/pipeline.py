@@ -500,12 +500,17 @@ def _acknowledge(run: _Run) -> None:
                 "name": case.citizen.display_name,
             },
         ).strip()
+    channel = inbound.channel
+    sender = run_contact_value(run)
+    if channel not in (Channel.EMAIL, Channel.PORTAL) and "@" in sender:
+        # A message relayed by an integration from an email address is acknowledged by email.
+        channel = Channel.EMAIL
     message = create_outbound_message(
-        case, channel=inbound.channel, text=text, author=None, sender_label=run.organization.name
+        case, channel=channel, text=text, author=None, sender_label=run.organization.name
     )
     message.is_automatic = True
     message.save(update_fields=["is_automatic"])
-    run.note("acknowledge", message=message.pk, channel=inbound.channel)
+    run.note("acknowledge", message=message.pk, channel=channel)
 
 
 STEPS: tuple[tuple[str, Callable[[_Run], None]], ...] = (

@@ -355,3 +355,13 @@ def test_a_record_processed_meanwhile_is_not_processed_again(town, email_inbound
     assert stale.status == RecordStatus.PROCESSED
     assert Case.objects.count() == 1
     assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+
+
+def test_integration_message_from_an_email_address_is_acknowledged_by_email(
+    town, email_inbound, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = receive(town, email_inbound(channel="api", external_id="crm-1")).case
+    ack = Message.objects.get(case=case, direction=Direction.OUTBOUND)
+    assert (ack.channel, ack.delivery_status, ack.recipient_address) == ("email", "sent", "jeanne.dupont@example.org")
+    assert [m.to for m in mailoutbox] == [["jeanne.dupont@example.org"]]

@@ -1,0 +1,1 @@
+"""One router per context: messages (intake), cases, citizens, outbox (conversations delivery)."""

@@ -230,3 +230,55 @@ def record_inbound_message(
     )
     _touch_conversation(conversation)
     return message
+
+
+class OutboundMessageNotFound(LookupError):
+    pass
+
+
+class DeliveryReceiptConflict(ValueError):
+    pass
+
+
+@transaction.atomic
+def do_record_delivery_receipt(
+    organization_id: int, message_id: int, status: str, error: str, *, actor_label: str
+) -> Message:
+    """Apply an integration's delivery report to one of its organization's outbound messages.
+
+    A message waiting for the integration becomes sent or failed (a failure is written on the
+    case timeline, as for channels Guichet delivers itself). Reporting the same outcome again
+    changes nothing; reporting on a message that is not waiting is a conflict."""
+    from guichet.cases.actions import append_event
+    from guichet.cases.models import EventKind
+
+    message = (
+        Message.objects.select_for_update()
+        .select_related("case")
+        .filter(pk=message_id, organization_id=organization_id, direction=Direction.OUTBOUND)
+        .first()
+    )
+    if message is None:
+        raise OutboundMessageNotFound(message_id)
+    if message.delivery_status == status:
+        return message
+    if message.delivery_status != DeliveryStatus.AWAITING_INTEGRATION:
+        raise DeliveryReceiptConflict(
+            "This message is not waiting for delivery (its status is"
+            f" '{message.delivery_status or 'none'}')."
+        )
+    message.delivery_status = status
+    if status == DeliveryStatus.SENT:
+        message.sent_at = timezone.now()
+        message.delivery_error = ""
+    else:
+        message.delivery_error = error or "reported as failed by the integration"
+        append_event(
+            message.case,
+            EventKind.DELIVERY_FAILED,
+            actor_label=actor_label,
+            message=message,
+            data={"error": message.delivery_error[:500], "channel": message.channel},
+        )
+    message.save(update_fields=["delivery_status", "sent_at", "delivery_error"])
+    return message

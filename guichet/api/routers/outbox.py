@@ -11,10 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field, field_validator
@@ -22,8 +20,11 @@ from pydantic import Field, field_validator
 from guichet.api.auth import TOKEN_ONLY, token_of
 from guichet.api.errors import NotFound
 from guichet.api.schemas import MAX_ID, ErrorOut, ValidationErrorOut, clean_text
-from guichet.cases.actions import append_event
-from guichet.cases.models import EventKind
+from guichet.conversations.actions import (
+    DeliveryReceiptConflict,
+    OutboundMessageNotFound,
+    do_record_delivery_receipt,
+)
 from guichet.conversations.delivery import tracking_url
 from guichet.conversations.models import Channel, DeliveryStatus, Direction, Message
 from guichet.organizations.models import ApiToken
@@ -127,46 +128,6 @@ def list_outbox(request: HttpRequest, filters: Query[OutboxFilters]) -> OutboxPa
     )
 
 
-@transaction.atomic
-def record_delivery_receipt(message_id: int, token: ApiToken, status: str, error: str) -> Message:
-    """Apply an integration's delivery report to one of its organization's outbound messages.
-
-    A message waiting for the integration becomes sent or failed (a failure is written on the
-    case timeline, as for channels Guichet delivers itself). Reporting the same outcome again
-    changes nothing; reporting on a message that is not waiting is a conflict."""
-    message = (
-        Message.objects.select_for_update()
-        .select_related("case")
-        .filter(pk=message_id, organization_id=token.organization_id, direction=Direction.OUTBOUND)
-        .first()
-    )
-    if message is None:
-        raise NotFound("No such outbound message.")
-    if message.delivery_status == status:
-        return message
-    if message.delivery_status != DeliveryStatus.AWAITING_INTEGRATION:
-        raise HttpError(
-            409,
-            f"This message is not waiting for delivery (its status is"
-            f" '{message.delivery_status or 'none'}').",
-        )
-    message.delivery_status = status
-    if status == DeliveryStatus.SENT:
-        message.sent_at = timezone.now()
-        message.delivery_error = ""
-    else:
-        message.delivery_error = error or "reported as failed by the integration"
-        append_event(
-            message.case,
-            EventKind.DELIVERY_FAILED,
-            actor_label=f"API token {token.name}",
-            message=message,
-            data={"error": message.delivery_error[:500], "channel": message.channel},
-        )
-    message.save(update_fields=["delivery_status", "sent_at", "delivery_error"])
-    return message
-
-
 @router.post(
     "/outbox/{message_id}/receipt",
     auth=TOKEN_ONLY,
@@ -185,9 +146,19 @@ def post_receipt(
     request: HttpRequest, payload: ReceiptIn, message_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> ReceiptOut:
     """Report that a message from the outbox was sent, or failed (with the provider's error)."""
-    message = record_delivery_receipt(
-        message_id, token_of(request), payload.status, payload.error or ""
-    )
+    token = token_of(request)
+    try:
+        message = do_record_delivery_receipt(
+            token.organization_id,
+            message_id,
+            payload.status,
+            payload.error or "",
+            actor_label=f"API token {token.name}",
+        )
+    except OutboundMessageNotFound:
+        raise NotFound("No such outbound message.") from None
+    except DeliveryReceiptConflict as exc:
+        raise HttpError(409, str(exc)) from None
     return ReceiptOut(
         id=message.pk,
         delivery_status=message.delivery_status,

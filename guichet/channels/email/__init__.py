@@ -1,0 +1,1 @@
+"""The email channel: real-world messages parsed into `InboundMessage` (see README.md)."""

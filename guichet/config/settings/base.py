@@ -246,5 +246,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per task run is noise at INFO; failures are still logged.
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": env_str("LOG_LEVEL", "INFO")},
+    },
 }

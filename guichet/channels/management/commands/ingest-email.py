@@ -95,7 +95,7 @@ class Command(BaseCommand):
             for source in sources:
                 counts["total"] += 1
                 line = self._ingest_one(source.label, source.raw, directory, counts)
-                bar.write(line, file=self.stdout)
+                bar.write(line, file=self.stdout._out)
                 bar.update(1)
         return counts
 

@@ -116,6 +116,7 @@ def test_desk_reply_threads_back_when_the_citizen_answers(
         )
     )
     output, code = ingest(second)
+    assert code == 0
     assert output.splitlines()[0].endswith(f"-> {case.reference} (added to the request)")
     case.refresh_from_db()
     assert case.status == "open"

@@ -1,0 +1,341 @@
+"""Forms of the agent desk. They validate input and build choices; writes go through actions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from guichet.cases.actions import UploadedFile
+from guichet.cases.lifecycle import Status, Transition, available_transitions
+from guichet.cases.models import Case, Priority
+from guichet.cases.queries import (
+    ASSIGNMENT_ALL,
+    ASSIGNMENT_MINE,
+    ASSIGNMENT_UNASSIGNED,
+    SORT_CREATED,
+    SORT_DUE,
+    SORT_PRIORITY,
+    STATUS_ACTIVE,
+    STATUS_ALL,
+    QueueFilters,
+    case_topics,
+    queue_departments,
+    queue_topics,
+    transfer_departments,
+)
+from guichet.citizens.models import Citizen
+from guichet.conversations.attachments import check_attachment
+from guichet.conversations.models import Channel
+from guichet.organizations.models import Department, Topic, User
+
+TEXT_MAX_LENGTH = 20_000
+
+
+def channel_label(channel: str) -> str:
+    try:
+        return str(Channel(channel).label)
+    except ValueError:
+        return channel
+
+
+def _megabytes(size: int) -> float:
+    return round(size / 1_048_576, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Queue filters
+
+
+class _OrganizationAwareChoiceField(forms.ModelChoiceField):
+    """Shows "Organization — name" when the user works in several organizations."""
+
+    def __init__(self, *args: Any, with_organization: bool = False, **kwargs: Any) -> None:
+        self.with_organization = with_organization
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        if self.with_organization:
+            return f"{obj.organization.name} — {obj.name}"
+        return str(obj.name)
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            (STATUS_ACTIVE, _("Active (not resolved)")),
+            *Status.choices,
+            (STATUS_ALL, _("All statuses")),
+        ],
+    )
+    topic = _OrganizationAwareChoiceField(
+        label=_("Topic"), required=False, queryset=Topic.objects.none(), empty_label=_("All topics")
+    )
+    department = _OrganizationAwareChoiceField(
+        label=_("Department"),
+        required=False,
+        queryset=Department.objects.none(),
+        empty_label=_("All my departments"),
+    )
+    assignment = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        choices=[
+            (ASSIGNMENT_ALL, _("Anyone or nobody")),
+            (ASSIGNMENT_UNASSIGNED, _("Nobody (unassigned)")),
+            (ASSIGNMENT_MINE, _("Me")),
+        ],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            (SORT_DUE, _("Due date (soonest first)")),
+            (SORT_PRIORITY, _("Priority (highest first)")),
+            (SORT_CREATED, _("Creation date (newest first)")),
+        ],
+    )
+
+    def __init__(self, data: Any, *, user: User, several_organizations: bool) -> None:
+        super().__init__(data)
+        topic_field = self.fields["topic"]
+        department_field = self.fields["department"]
+        assert isinstance(topic_field, _OrganizationAwareChoiceField)  # noqa: S101
+        assert isinstance(department_field, _OrganizationAwareChoiceField)  # noqa: S101
+        topic_field.queryset = queue_topics(user)
+        topic_field.with_organization = several_organizations
+        department_field.queryset = queue_departments(user)
+        department_field.with_organization = several_organizations
+
+    def filters(self) -> QueueFilters:
+        """The filters from the valid fields; an invalid field falls back to its default."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        topic = data.get("topic")
+        department = data.get("department")
+        return QueueFilters(
+            status=data.get("status") or STATUS_ACTIVE,
+            topic_id=topic.pk if topic is not None else None,
+            department_id=department.pk if department is not None else None,
+            assignment=data.get("assignment") or ASSIGNMENT_ALL,
+            overdue_only=bool(data.get("overdue")),
+            sort=data.get("sort") or SORT_DUE,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list of Django uploaded files."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[DjangoUploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class _FilesMixin:
+    """Reads the uploaded files once, checks them as attachments are checked on reception (size,
+    type sniffed from the content) and refuses the form rather than sending a file that would be
+    dropped."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        uploads: Sequence[DjangoUploadedFile] = self.cleaned_data.get("attachments") or []
+        per_file = settings.GUICHET_ATTACHMENT_MAX_BYTES
+        total_limit = settings.GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES
+        problems: list[str] = []
+        files: list[UploadedFile] = []
+        total = 0
+        for upload in uploads:
+            name = upload.name or "piece-jointe"
+            size = upload.size or 0
+            if size > per_file:
+                problems.append(
+                    str(_("%(name)s is %(size)s MB, above the %(limit)s MB limit."))
+                    % {"name": name, "size": _megabytes(size), "limit": _megabytes(per_file)}
+                )
+                continue
+            content = upload.read()
+            check = check_attachment(name, upload.content_type or "", content)
+            if check.refused_reason:
+                problems.append(
+                    str(_("%(name)s cannot be sent: %(reason)s."))
+                    % {"name": name, "reason": check.refused_reason}
+                )
+                continue
+            total += len(content)
+            files.append(UploadedFile(name, check.content_type, content))
+        if total > total_limit:
+            problems.append(
+                str(_("The attachments total %(size)s MB, above the %(limit)s MB limit."))
+                % {"size": _megabytes(total), "limit": _megabytes(total_limit)}
+            )
+        if problems:
+            raise forms.ValidationError(problems)
+        return files
+
+
+# ---------------------------------------------------------------------------------------------
+# Case actions
+
+THEN_KEEP = ""
+
+
+class ReplyForm(_FilesMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Your reply"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 7})
+    )
+    channel = forms.ChoiceField(label=_("Send on"))
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("You can choose several files (PDF, images, office documents)."),
+    )
+    then = forms.ChoiceField(label=_("Then"), required=False)
+
+    def __init__(self, *args: Any, case: Case, channels: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        channel_field = self.fields["channel"]
+        assert isinstance(channel_field, forms.ChoiceField)  # noqa: S101
+        channel_field.choices = [(channel, channel_label(channel)) for channel in channels]
+        if channels:
+            channel_field.initial = channels[0]
+        # Replying to a new case starts handling it; the follow-up applies from there.
+        start = Status.OPEN if case.status == Status.NEW else Status(case.status)
+        possible = set(available_transitions(start))
+        then_field = self.fields["then"]
+        assert isinstance(then_field, forms.ChoiceField)  # noqa: S101
+        then_field.choices = [
+            (THEN_KEEP, _("Keep the current status")),
+            *[
+                (transition.value, label)
+                for transition, label in (
+                    (Transition.WAIT, _("Wait for the citizen's answer")),
+                    (Transition.RESOLVE, _("Mark the request resolved")),
+                )
+                if transition in possible
+            ],
+        ]
+
+
+class NoteForm(_FilesMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Internal note"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Seen by colleagues only, never sent to the citizen."),
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+
+UNASSIGNED = ""
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False)
+
+    def __init__(self, *args: Any, users: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.users = {str(user.pk): user for user in users}
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101
+        field.choices = [
+            (UNASSIGNED, _("Nobody (unassign)")),
+            *[(key, str(user)) for key, user in self.users.items()],
+        ]
+
+    def chosen_user(self) -> User | None:
+        return self.users.get(self.cleaned_data.get("assignee") or UNASSIGNED)
+
+
+class TransferForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("New department"), queryset=Department.objects.none(), empty_label=None
+    )
+    reason = forms.CharField(
+        label=_("Reason for the transfer"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Mandatory; your colleagues will read it on the timeline."),
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = transfer_departments(case)
+
+
+class TransitionForm(forms.Form):
+    # Every transition name is accepted here; the lifecycle decides whether it is allowed now.
+    transition = forms.ChoiceField(label=_("Change the status"), choices=Transition.choices)
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=1000, required=False)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+
+
+class TopicForm(forms.Form):
+    topic = forms.ModelChoiceField(
+        label=_("Topic"), queryset=Topic.objects.none(), required=False, empty_label=_("No topic")
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["topic"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = case_topics(case)
+
+
+# ---------------------------------------------------------------------------------------------
+# Citizens
+
+
+class CitizenSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find the duplicate record"),
+        min_length=2,
+        max_length=200,
+        help_text=_("Name, email address or phone number."),
+    )
+
+
+class MergeForm(forms.Form):
+    source = forms.ModelChoiceField(queryset=Citizen.objects.none(), widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason for the merge"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Mandatory; kept in the merge log and the audit journal."),
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["source"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = candidates
+        field.error_messages["invalid_choice"] = _(
+            "This record cannot be merged: it does not exist, belongs to another organization "
+            "or has already been merged."
+        )

@@ -1,0 +1,1 @@
+"""Views of the agent desk, one module per screen."""

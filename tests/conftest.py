@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from guichet.organizations.models import Role
+from tests.browser import axe, browser  # noqa: F401 — shared browser fixtures
 from tests.factories import DepartmentFactory, OrganizationFactory, TopicFactory, make_member
 
 

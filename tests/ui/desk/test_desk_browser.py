@@ -3,85 +3,69 @@ with and without an error, look at the citizen; axe-core finds no accessibility 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from guichet.cases.lifecycle import Status
 from guichet.conversations.models import Direction, Message
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]
 
 
-def test_an_agent_works_a_case_in_a_browser(live_server, civil_agent, email_case, make_case):
-    from axe_playwright_python.sync_playwright import Axe
-    from django.contrib.staticfiles import finders
-    from playwright.sync_api import sync_playwright
-
-    if finders.find("vendor/htmx/htmx.min.js") is None:
-        pytest.skip("front-end assets not fetched (make assets): htmx is part of what is tested")
+def test_an_agent_works_a_case_in_a_browser(
+    live_server, civil_agent, email_case, make_case, browser, axe
+):
 
     urgent = make_case("etat-civil", subject="Urgent : acte de décès", priority=4)
     make_case("etat-civil", subject="Ancienne demande", status=Status.CLOSED)
-    axe = Axe()
-    violations: dict[str, list[str]] = {}
+    check = axe.check
 
-    def check(page, name):
-        violations[name] = [v["id"] for v in axe.run(page).response["violations"]]
+    page = browser.new_page(
+        viewport={"width": 1366, "height": 768},
+        locale="en-GB",
+        extra_http_headers={"Accept-Language": "en"},
+    )
+    page.goto(f"{live_server.url}/desk/")
+    check(page, "login")
+    page.fill("#id_username", "claire")
+    page.fill("#id_password", "motdepasse-solide-42")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/desk/")
+    check(page, "queue")
+    first_row_before = page.locator("tbody th[scope=row]").first.inner_text()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(
-            viewport={"width": 1366, "height": 768},
-            locale="en-GB",
-            extra_http_headers={"Accept-Language": "en"},
-        )
-        page.goto(f"{live_server.url}/desk/")
-        check(page, "login")
-        page.fill("#id_username", "claire")
-        page.fill("#id_password", "motdepasse-solide-42")
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/desk/")
-        check(page, "queue")
-        first_row_before = page.locator("tbody th[scope=row]").first.inner_text()
+    # htmx swaps the results and keeps the address in step with the filters.
+    page.select_option("#id_sort", "priority")
+    page.wait_for_function("location.search.includes('sort=priority')")
+    page.wait_for_function(
+        "reference => document.querySelector('tbody th[scope=row]').innerText.trim() === reference",
+        arg=urgent.reference,
+    )
+    first_row_after = page.locator("tbody th[scope=row]").first.inner_text()
+    check(page, "queue sorted")
 
-        # htmx swaps the results and keeps the address in step with the filters.
-        page.select_option("#id_sort", "priority")
-        page.wait_for_function("location.search.includes('sort=priority')")
-        page.wait_for_function(
-            "reference => document.querySelector('tbody th[scope=row]').innerText.trim() === reference",
-            arg=urgent.reference,
-        )
-        first_row_after = page.locator("tbody th[scope=row]").first.inner_text()
-        check(page, "queue sorted")
+    page.click(f"text={email_case.reference}")
+    page.wait_for_url(f"**/demandes/{email_case.reference}/")
+    check(page, "case")
+    page.click("summary:has-text('Reception details')")
+    reception = page.locator("details.reception").inner_text()
+    check(page, "case with reception details")
 
-        page.click(f"text={email_case.reference}")
-        page.wait_for_url(f"**/demandes/{email_case.reference}/")
-        check(page, "case")
-        page.click("summary:has-text('Reception details')")
-        reception = page.locator("details.reception").inner_text()
-        check(page, "case with reception details")
+    page.click("#reply button[type=submit]")
+    page.wait_for_load_state()
+    focused_after_error = page.evaluate("document.activeElement.id")
+    check(page, "case with an error")
 
-        page.click("#reply button[type=submit]")
-        page.wait_for_load_state()
-        focused_after_error = page.evaluate("document.activeElement.id")
-        check(page, "case with an error")
+    page.fill("#id_reply-text", "Bonjour, votre extrait part ce jour.")
+    page.click("#reply button[type=submit]")
+    page.wait_for_url(f"**/demandes/{email_case.reference}/#timeline")
+    flash = page.locator(".flash").inner_text()
 
-        page.fill("#id_reply-text", "Bonjour, votre extrait part ce jour.")
-        page.click("#reply button[type=submit]")
-        page.wait_for_url(f"**/demandes/{email_case.reference}/#timeline")
-        flash = page.locator(".flash").inner_text()
-
-        page.click(".citizen-name a")
-        page.wait_for_url(f"**/usagers/{email_case.citizen_id}/")
-        check(page, "citizen")
-        browser.close()
+    page.click(".citizen-name a")
+    page.wait_for_url(f"**/usagers/{email_case.citizen_id}/")
+    check(page, "citizen")
 
     assert first_row_before == email_case.reference
     assert first_row_after == urgent.reference
@@ -94,13 +78,13 @@ def test_an_agent_works_a_case_in_a_browser(live_server, civil_agent, email_case
         ).count()
         == 1
     )
-    assert violations == {name: [] for name in violations}
+    axe.assert_clean()
 
 
-def test_a_supervisor_merges_a_duplicate_in_a_browser(live_server, supervisor, citizen, town):
-    from axe_playwright_python.sync_playwright import Axe
+def test_a_supervisor_merges_a_duplicate_in_a_browser(
+    live_server, supervisor, citizen, town, browser, axe
+):
     from django.test import Client
-    from playwright.sync_api import sync_playwright
 
     from guichet.citizens.models import CitizenMerge, ContactKind, ContactPoint
     from tests.factories import CitizenFactory
@@ -111,48 +95,41 @@ def test_a_supervisor_merges_a_duplicate_in_a_browser(live_server, supervisor, c
     )
     session = Client()
     session.force_login(supervisor)
-    axe = Axe()
-    violations: dict[str, list[str]] = {}
+    check = axe.check
 
-    def check(page, name):
-        violations[name] = [v["id"] for v in axe.run(page).response["violations"]]
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(
-            viewport={"width": 1366, "height": 768},
-            locale="en-GB",
-            extra_http_headers={"Accept-Language": "en"},
-        )
-        context.add_cookies(
-            [
-                {
-                    "name": "sessionid",
-                    "value": session.cookies["sessionid"].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
-        page = context.new_page()
-        page.goto(f"{live_server.url}/desk/usagers/{citizen.pk}/")
-        page.fill("#id_q", "07 98 76 54 32")
-        page.click(".merge-panel button[type=submit]")
-        page.wait_for_url("**q=07**")
-        check(page, "search results")
-        page.click("text=Merge J. Dupont into this record…")
-        page.wait_for_url(f"**/fusion/?source={duplicate.pk}")
-        check(page, "confirm")
-        page.click("main form button[type=submit]")
-        page.wait_for_load_state()
-        focused_after_error = page.evaluate("document.activeElement.id")
-        check(page, "confirm with an error")
-        page.fill("#id_reason", "Même personne, nouveau numéro")
-        page.click("main form button[type=submit]")
-        page.wait_for_url(f"**/usagers/{citizen.pk}/")
-        flash = page.locator(".flash").inner_text()
-        browser.close()
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768},
+        locale="en-GB",
+        extra_http_headers={"Accept-Language": "en"},
+    )
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": session.cookies["sessionid"].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/desk/usagers/{citizen.pk}/")
+    page.fill("#id_q", "07 98 76 54 32")
+    page.click(".merge-panel button[type=submit]")
+    page.wait_for_url("**q=07**")
+    check(page, "search results")
+    page.click("text=Merge J. Dupont into this record…")
+    page.wait_for_url(f"**/fusion/?source={duplicate.pk}")
+    check(page, "confirm")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    focused_after_error = page.evaluate("document.activeElement.id")
+    check(page, "confirm with an error")
+    page.fill("#id_reason", "Même personne, nouveau numéro")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/usagers/{citizen.pk}/")
+    flash = page.locator(".flash").inner_text()
 
     assert focused_after_error == "error-summary"
     assert flash == "J. Dupont was merged into this record."
     assert CitizenMerge.objects.get().source == duplicate
-    assert violations == {name: [] for name in violations}
+    axe.assert_clean()

@@ -4,6 +4,7 @@ that nobody from the first may ever see."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from guichet.organizations.models import Role
 from tests.browser import axe, browser  # noqa: F401 — shared browser fixtures
@@ -13,6 +14,14 @@ from tests.factories import DepartmentFactory, OrganizationFactory, TopicFactory
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Assertions on messages are written against the English source strings. Requests still
+    negotiate their language (French by default: see tests/ui/test_i18n.py and tests/e2e)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -84,7 +84,11 @@ def check_attachment(filename: str, declared_type: str, content: bytes) -> Attac
         )
     kind = filetype.guess(content)
     sniffed = kind.mime if kind is not None else ""
-    if (declared in _TEXT_TYPES and not sniffed and _looks_like_text(content)) or (declared in _ZIP_BASED and sniffed == "application/zip") or (declared in _OLE_BASED and sniffed == "application/x-ole-storage"):
+    if (
+        (declared in _TEXT_TYPES and not sniffed and _looks_like_text(content))
+        or (declared in _ZIP_BASED and sniffed == "application/zip")
+        or (declared in _OLE_BASED and sniffed == "application/x-ole-storage")
+    ):
         effective = declared
     elif sniffed:
         effective = sniffed

@@ -95,5 +95,5 @@ class InboundRecordAdmin(OrganizationScopedAdmin):
                 failed += 1
         messages.info(
             request,
-            _("%(done)d processed, %(failed)d still failing.") % {"done": done, "failed": failed},
+            _("Processed: %(done)d. Still failing: %(failed)d.") % {"done": done, "failed": failed},
         )

@@ -240,7 +240,9 @@ def process_record(record: InboundRecord) -> InboundRecord:
     run = _Run(record=record, inbound=inbound, organization=organization)
     current = "identify"
     try:
-        with transaction.atomic():
+        # What the pipeline writes (reasons, acknowledgement) is in the organization's language,
+        # whatever the language of the request that brought the message in.
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             # Two processes handed the same record (a double submit, a retry racing a re-import)
             # queue on this lock; the second finds it processed and stops.
             status = (
@@ -434,6 +436,9 @@ def routing_context(organization: Organization, run: _Run) -> RoutingContext:
         d.pk for d in departments if d.email_address and d.email_address.lower() in recipients
     )
     classification = run.classification
+    topic_names = dict(
+        Topic.objects.filter(organization=organization, is_active=True).values_list("pk", "name")
+    )
     return RoutingContext(
         organization_id=organization.pk,
         topic_id=classification.topic_id if classification else None,
@@ -442,6 +447,8 @@ def routing_context(organization: Organization, run: _Run) -> RoutingContext:
         default_department_id=organization.default_department_id,
         addressed_department_ids=addressed,
         classification_confidence=classification.confidence if classification else 0.0,
+        topic_names=topic_names,
+        department_names={d.pk: d.name for d in departments},
     )
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from guichet.core.admin import OrganizationScopedAdmin, administered_ids, is_platform_admin
 from guichet.organizations.models import ApiToken, Department, Membership, Organization, Topic, User
@@ -132,4 +133,8 @@ class ApiTokenAdmin(OrganizationScopedAdmin):
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: models.QuerySet[ApiToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, _("%(count)d token(s) revoked.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+            % {"count": count},
+        )

@@ -72,7 +72,7 @@ class Organization(models.Model):
         blank=True,
         related_name="+",
         help_text=_(
-            "Receives requests whose topic is unknown: no request is left without a service."
+            "Receives requests whose topic is unknown: no request is left without a department."
         ),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)

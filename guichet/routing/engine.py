@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class RoutingContext:
@@ -21,6 +23,15 @@ class RoutingContext:
     # departments whose address the message was sent to (e.g. urbanisme@ville.fr)
     addressed_department_ids: tuple[int, ...] = ()
     classification_confidence: float = 0.0
+    # Names, so that the reasons read as sentences on the case timeline.
+    topic_names: Mapping[int, str] = field(default_factory=dict)
+    department_names: Mapping[int, str] = field(default_factory=dict)
+
+    def department_name(self, department_id: int | None) -> str:
+        return self.department_names.get(department_id or 0, f"#{department_id}")
+
+    def topic_name(self, topic_id: int | None) -> str:
+        return self.topic_names.get(topic_id or 0, f"#{topic_id}")
 
 
 @dataclass(frozen=True)
@@ -40,8 +51,13 @@ def decide(context: RoutingContext) -> RoutingDecision:
                 None,
                 "topic",
                 (
-                    f"topic {context.topic_id} is handled by department {department}",
-                    f"classification confidence {context.classification_confidence:.2f}",
+                    _("the topic “%(topic)s” is handled by %(department)s")
+                    % {
+                        "topic": context.topic_name(context.topic_id),
+                        "department": context.department_name(department),
+                    },
+                    _("confidence of the classification: %(confidence)d%%")
+                    % {"confidence": round(context.classification_confidence * 100)},
                 ),
             )
     for department in context.addressed_department_ids:
@@ -50,15 +66,24 @@ def decide(context: RoutingContext) -> RoutingDecision:
                 department,
                 None,
                 "addressed",
-                (f"the message was addressed to department {department}",),
+                (
+                    _("the message was sent to the address of %(department)s")
+                    % {"department": context.department_name(department)},
+                ),
             )
     if context.default_department_id in context.active_department_ids:
         return RoutingDecision(
             context.default_department_id,
             None,
             "reception",
-            ("no topic recognised: the reception department sorts it",),
+            (
+                _("no topic recognised: %(department)s, the reception department, sorts it")
+                % {"department": context.department_name(context.default_department_id)},
+            ),
         )
     return RoutingDecision(
-        None, None, "unrouted", ("no department could be chosen: supervisors see it in triage",)
+        None,
+        None,
+        "unrouted",
+        (_("no department could be chosen: supervisors see the request in every queue"),),
     )

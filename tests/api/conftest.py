@@ -32,12 +32,12 @@ def api(client: Client):
 
     class Api:
         def post(self, path, body, *, token=None, **extra):
-            headers = bearer(token) if token else {}
+            headers = {"HTTP_ACCEPT_LANGUAGE": "en", **(bearer(token) if token else {})}
             data = body if isinstance(body, bytes | str) else json.dumps(body)
             return client.post(path, data=data, content_type="application/json", **headers, **extra)
 
         def get(self, path, *, token=None, **extra):
-            headers = bearer(token) if token else {}
+            headers = {"HTTP_ACCEPT_LANGUAGE": "en", **(bearer(token) if token else {})}
             return client.get(path, **headers, **extra)
 
     return Api()

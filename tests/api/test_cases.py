@@ -207,7 +207,10 @@ def test_token_reads_a_case_with_its_exchange_but_no_notes(
     ]
     assert [(m["direction"], m["channel"]) for m in data["messages"]] == [
         ("inbound", "api"),
-        ("outbound", "email"),  # an integration's message from an email address is acknowledged by email
+        (
+            "outbound",
+            "email",
+        ),  # an integration's message from an email address is acknowledged by email
     ]
     assert data["messages"][0]["text"] == (
         "Bonjour, je voudrais un extrait d'acte de naissance pour mon fils."

@@ -251,7 +251,7 @@ def test_unidentifiable_sender_is_held_for_an_administrator(town, email_inbound)
     record = receive(town, email_inbound(sender_address="not an address")).record
     assert record.status == RecordStatus.HELD
     assert record.failed_step == "identify"
-    assert "cannot be identified" in record.error
+    assert "ne peut pas être identifié" in record.error  # written in the organization's language
     assert InboundRecord.objects.needing_attention().count() == 1
 
 
@@ -363,5 +363,9 @@ def test_integration_message_from_an_email_address_is_acknowledged_by_email(
     with django_capture_on_commit_callbacks(execute=True):
         case = receive(town, email_inbound(channel="api", external_id="crm-1")).case
     ack = Message.objects.get(case=case, direction=Direction.OUTBOUND)
-    assert (ack.channel, ack.delivery_status, ack.recipient_address) == ("email", "sent", "jeanne.dupont@example.org")
+    assert (ack.channel, ack.delivery_status, ack.recipient_address) == (
+        "email",
+        "sent",
+        "jeanne.dupont@example.org",
+    )
     assert [m.to for m in mailoutbox] == [["jeanne.dupont@example.org"]]

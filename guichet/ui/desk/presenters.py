@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from guichet.cases.lifecycle import Status
 from guichet.cases.models import CaseEvent, EventKind, Priority
@@ -77,7 +77,7 @@ def describe_event(event: CaseEvent) -> tuple[str, list[str]]:
         if data.get("to_name"):
             title = _("Assigned to %(name)s") % {"name": data["to_name"]}
         else:
-            title = _("Unassigned")
+            title = pgettext("timeline event", "Unassigned")
         if data.get("from_name"):
             details.append(_("Previously: %(name)s") % {"name": data["from_name"]})
     elif kind == EventKind.TRANSFERRED:
@@ -236,7 +236,7 @@ def _classify_lines(data: Mapping[str, Any], topic_names: Mapping[int, str]) -> 
 def _route_lines(data: Mapping[str, Any]) -> list[str]:
     rule = str(data.get("rule") or "")
     lines = [
-        _("Department: %(department)s, chosen as %(rule)s.")
+        _("Department: %(department)s (rule: %(rule)s).")
         % {
             "department": data.get("department_name") or _("none"),
             "rule": _ROUTING_RULES.get(rule, rule),

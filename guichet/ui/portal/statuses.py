@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.cases.lifecycle import Status
 
@@ -23,7 +24,7 @@ class PublicStatus:
 PUBLIC_STATUSES: tuple[PublicStatus, ...] = (
     PublicStatus(
         Status.NEW,
-        _("Received"),
+        pgettext_lazy("request status", "Received"),
         _("We have received your request. It will be handled by the right department."),
     ),
     PublicStatus(

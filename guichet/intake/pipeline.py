@@ -306,14 +306,24 @@ def _candidate_by_headers(run: _Run) -> Case | None:
     return found.case if found else None
 
 
-def _candidate_by_reference(run: _Run) -> tuple[Case | None, str]:
+def _candidate_by_reference(run: _Run, citizen_id: int) -> tuple[Case | None, str, list[str]]:
+    """The case a reference in the subject (then the body) points to. When several are quoted
+    (a follow-up's subject carries the closed request's reference too), the citizen's active case
+    wins, then their most recent one. References to other citizens' cases are returned apart."""
     prefix = run.organization.reference_prefix
     for source, text in (("subject", run.inbound.subject), ("text", run.inbound.text[:5000])):
-        for reference in find_references(text, prefix):
-            case = Case.objects.filter(organization=run.organization, reference=reference).first()
-            if case is not None:
-                return case, source
-    return None, ""
+        references = find_references(text, prefix)
+        if not references:
+            continue
+        cases = list(Case.objects.filter(organization=run.organization, reference__in=references))
+        theirs = [c for c in cases if c.citizen_id == citizen_id]
+        others = [c.reference for c in cases if c.citizen_id != citizen_id]
+        if theirs:
+            theirs.sort(key=lambda c: (c.is_active, c.created_at), reverse=True)
+            return theirs[0], source, others
+        if others:
+            return None, source, others
+    return None, "", []
 
 
 def _thread(run: _Run) -> None:
@@ -334,12 +344,10 @@ def _thread(run: _Run) -> None:
             else:
                 refused.append(candidate.reference)
     if case is None:
-        candidate, source = _candidate_by_reference(run)
+        candidate, source, others = _candidate_by_reference(run, citizen.pk)
+        refused += others
         if candidate is not None:
-            if candidate.citizen_id == citizen.pk:
-                case, how = candidate, f"reference in {source}"
-            else:
-                refused.append(candidate.reference)
+            case, how = candidate, f"reference in {source}"
     follows: Case | None = None
     if case is not None and case.status == Status.CLOSED:
         follows, case = case, None

@@ -369,3 +369,16 @@ def test_integration_message_from_an_email_address_is_acknowledged_by_email(
         "jeanne.dupont@example.org",
     )
     assert [m.to for m in mailoutbox] == [["jeanne.dupont@example.org"]]
+
+
+def test_several_references_thread_into_the_citizens_active_case(town, civil_agent, email_inbound):
+    # Given a closed request and its follow-up, whose subject quotes both references
+    old = receive(town, email_inbound()).case
+    do_transition_case(old, "close", actor=civil_agent)
+    follow_up = receive(town, email_inbound(external_id="m2", subject=f"Re: {old.reference}")).case
+    subject = f"Re: [{old.reference}] suite [{follow_up.reference}]"
+    # When the citizen writes again with that subject
+    again = receive(town, email_inbound(external_id="m3", subject=subject)).case
+    # Then it joins the open follow-up instead of opening a third request
+    assert again == follow_up
+    assert Case.objects.count() == 2

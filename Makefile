@@ -47,7 +47,7 @@ messages: install
 	cd guichet && ../$(BIN)/guichet compilemessages
 
 screenshots: install assets
-	$(BIN)/python tools/screenshots.py
+	$(BIN)/python tools/screenshots.py http://127.0.0.1:$(PORT)
 
 clean:
 	rm -rf $(VENV) guichet/ui/static/vendor var

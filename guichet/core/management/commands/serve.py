@@ -24,13 +24,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
 
+        url = f"http://{options['host']}:{options['port']}"
+        if "GUICHET_SITE_URL" not in os.environ:
+            # Links mailed to citizens point at this server unless a public URL is configured.
+            os.environ["GUICHET_SITE_URL"] = url
+            settings.SITE_URL = url
         guichet = [sys.executable, "-m", "guichet.cli"]
         children = [
             subprocess.Popen([*guichet, "db_worker", "--queue-name", "*", "--interval", "0.5"])  # noqa: S603
             for _ in range(options["workers"])
         ]
         children.append(subprocess.Popen([*guichet, "scheduler"]))  # noqa: S603
-        url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"Guichet: {url}/"))
         self.stdout.write(f"  citizen portal   {url}/")
         self.stdout.write(f"  agent desk       {url}/desk/")

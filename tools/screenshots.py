@@ -1,0 +1,52 @@
+"""Take the README's screenshots from a running demo (`make run`), in Debian's chromium.
+
+    .venv/bin/python tools/screenshots.py [BASE_URL]
+
+Signs in as the demo's État civil agent, opens the queue and the busiest case, and the portal.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
+PASSWORD = "demo-guichet-2026"  # noqa: S105 — the demo's published password
+
+
+def main() -> int:
+    base = (sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000").rstrip("/")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.stderr.write("Debian's chromium is needed (apt-get install chromium)\n")
+        return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=["--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page(viewport={"width": 1366, "height": 800}, locale="fr-FR")
+        page.goto(f"{base}/desk/")
+        page.fill("#id_username", "claire.etatcivil")
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{base}/desk/")
+        page.screenshot(path=OUT / "desk-queue.png")
+        page.goto(f"{base}/desk/?status=all&sort=created")
+        page.locator("tbody th[scope=row] a").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "desk-case.png")
+        portal = browser.new_page(viewport={"width": 1100, "height": 800}, locale="fr-FR")
+        portal.goto(f"{base}/portail/villebois/demande/")
+        portal.screenshot(path=OUT / "portal-request.png")
+        browser.close()
+    for name in ("desk-queue.png", "desk-case.png", "portal-request.png"):
+        sys.stdout.write(f"{OUT / name}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

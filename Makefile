@@ -32,7 +32,7 @@ run: install assets
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check guichet tests tools bench
+	$(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy guichet

@@ -26,3 +26,6 @@ TASKS = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
+# No persistent connections: a live-server thread's connection would keep the test database busy
+# at teardown on PostgreSQL.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

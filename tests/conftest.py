@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from guichet.channels.base import InboundMessage
 from guichet.organizations.models import Role
 from tests.browser import axe, browser  # noqa: F401 — shared browser fixtures
 from tests.factories import DepartmentFactory, OrganizationFactory, TopicFactory, make_member
@@ -101,3 +102,24 @@ def other_town(db):
 @pytest.fixture
 def other_agent(other_town):
     return make_member(other_town, departments=list(other_town.departments.all()), username="oscar")
+
+
+@pytest.fixture
+def email_inbound():
+    def build(**overrides):
+        values = {
+            "channel": "email",
+            "external_id": "msg-1@example.org",
+            "email_message_id": "msg-1@example.org",
+            "sender_address": "jeanne.dupont@example.org",
+            "sender_name": "Jeanne Dupont",
+            "subject": "Demande d'acte de naissance",
+            "text": "Bonjour, je voudrais un extrait d'acte de naissance. Cordialement.",
+            "recipients": ("mairie@villebois.fr",),
+            "raw": b"From: jeanne.dupont@example.org\r\n\r\nBonjour",
+            "raw_filename": "message.eml",
+        }
+        values.update(overrides)
+        return InboundMessage(**values)
+
+    return build

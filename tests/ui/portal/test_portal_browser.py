@@ -5,33 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import DepartmentFactory, OrganizationFactory, TopicFactory
-
-pytestmark = [
-    pytest.mark.e2e,
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def villebois(transactional_db):
-    organization = OrganizationFactory(
-        name="Ville de Villebois",
-        slug="villebois",
-        reference_prefix="VIL",
-        email_address="mairie@villebois.fr",
-    )
-    civil = DepartmentFactory(organization=organization, name="État civil", slug="etat-civil")
-    organization.default_department = civil
-    organization.save()
-    TopicFactory(
-        organization=organization, department=civil, name="Acte de naissance", slug="acte-naissance"
-    )
-    OrganizationFactory(name="Commune de Montval", slug="montval")
-    return organization
-
-
-def test_request_and_reply_in_a_browser_are_accessible(live_server, villebois, browser, axe):
-
+def test_request_and_reply_in_a_browser_are_accessible(live_server, town, other_town, browser, axe):
     check = axe.check
 
     page = browser.new_page(locale="en-GB", extra_http_headers={"Accept-Language": "en"})

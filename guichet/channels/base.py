@@ -32,6 +32,8 @@ class InboundMessage:
     sender_name: str = ""
     subject: str = ""
     text: str = ""
+    # For replies: what the client quoted below the new text, and the signature (kept, shown folded).
+    quoted_text: str = ""
     html: str = ""
     received_at: datetime | None = None
     attachments: tuple[InboundAttachment, ...] = ()

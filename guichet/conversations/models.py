@@ -109,6 +109,8 @@ class Message(models.Model):
     recipient_address = models.CharField(_("recipient address"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     text = models.TextField(_("text"), blank=True)
+    # For email: the history the citizen's client quoted below their new text, and their signature.
+    quoted_text = models.TextField(_("quoted history"), blank=True)
     html = models.TextField(_("sanitised HTML"), blank=True)
     external_id = models.CharField(_("identifier on the channel"), max_length=300, blank=True)
     email_message_id = models.CharField(max_length=300, blank=True, db_index=True)

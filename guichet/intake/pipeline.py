@@ -371,6 +371,7 @@ def _thread(run: _Run) -> None:
         sender_name=inbound.sender_name,
         subject=inbound.subject,
         text=inbound.text,
+        quoted_text=inbound.quoted_text,
         html=inbound.html,
         external_id=inbound.external_id,
         email_message_id=inbound.email_message_id,

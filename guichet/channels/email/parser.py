@@ -61,6 +61,7 @@ from guichet.channels.email.charsets import (
 from guichet.channels.email.charsets import (
     truncated_base64 as _truncated_base64,
 )
+from guichet.channels.email.quotes import looks_like_reply, split_reply
 from guichet.core.html import html_to_text, sanitize_html
 
 CHANNEL = "email"
@@ -247,19 +248,25 @@ class _EmailParser:
         if any(segment.html is not None for segment in segments):
             body_html = sanitize_html("\n".join(_segment_html(s) for s in segments))
 
+        in_reply_to = tuple(self._message_ids(headers.first("in-reply-to"), "In-Reply-To"))
+        text = _scrub(text)
+        quoted = ""
+        if looks_like_reply(subject, in_reply_to, tuple(references)):
+            text, quoted = split_reply(text)
         return InboundMessage(
             channel=CHANNEL,
             external_id=message_id or "sha256:" + hashlib.sha256(self.raw).hexdigest(),
             sender_address=sender_address,
             sender_name=_scrub(sender_name),
             subject=_scrub(subject),
-            text=_scrub(text),
+            text=text,
+            quoted_text=quoted,
             html=_scrub(body_html),
             received_at=self._date(headers),
             attachments=tuple(self.attachments),
             recipients=self._recipients(headers),
             email_message_id=message_id,
-            in_reply_to=tuple(self._message_ids(headers.first("in-reply-to"), "In-Reply-To")),
+            in_reply_to=in_reply_to,
             references=tuple(references),
             auto_submitted=self._is_automatic(headers, message, sender_address),
             raw=self.raw,

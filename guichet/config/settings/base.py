@@ -197,6 +197,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "guichet@localhost")
 # Domain used in the Message-ID of outgoing mail.
 GUICHET_EMAIL_DOMAIN = env_str("GUICHET_EMAIL_DOMAIN", "guichet.localhost")
 
+# Fernet keys (comma-separated, newest first) that encrypt channel credentials at rest; derived
+# from SECRET_KEY when empty.
+GUICHET_ENCRYPTION_KEYS = env_list("GUICHET_ENCRYPTION_KEYS", [])
+
 # Attachments: one file at most this size, one message at most this total, these types only.
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES = env_int(

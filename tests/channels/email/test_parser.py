@@ -288,18 +288,20 @@ def test_outlook_text_comes_from_the_plain_part_and_html_is_cleaned():
     assert message.references == ()
 
 
-def test_gmail_reply_keeps_the_french_quote_header_and_threading():
+def test_gmail_reply_separates_the_french_quote_and_keeps_threading():
     message = parse("gmail_reply_nid_de_poule.eml")
 
     assert message.in_reply_to == ("case-vil-2026-000117.1762161120@mairie-villeneuve.fr",)
     assert message.references == ("case-vil-2026-000117.1762161120@mairie-villeneuve.fr",)
     assert message.recipients == ("contact@mairie-villeneuve.fr",)
     assert message.text.startswith("Bonjour,\n\nMerci pour votre réponse rapide.")
-    assert (
-        "\n\nLe lun. 3 nov. 2026 à 10:12, Mairie de Villeneuve <contact@mairie-villeneuve.fr> "
+    assert message.text.endswith("Bien cordialement,\nJean Martin")
+    # The quoted history is kept beside the new text, whole.
+    assert message.quoted_text.startswith(
+        "Le lun. 3 nov. 2026 à 10:12, Mairie de Villeneuve <contact@mairie-villeneuve.fr> "
         "a écrit :\n\n> Bonjour Monsieur Martin,\n>\n"
         "> Votre signalement a bien été transmis aux services techniques.\n"
-    ) in message.text
+    )
     assert (
         '<a href="mailto:contact@mairie-villeneuve.fr" rel="noopener noreferrer nofollow">'
         in message.html

@@ -23,6 +23,21 @@ class InboundAttachment:
 
 
 @dataclass(frozen=True)
+class DeliveryReport:
+    """What a bounce (RFC 3464) says about a message Guichet sent."""
+
+    action: str  # failed, delayed, delivered, relayed, expanded
+    status: str  # e.g. 5.1.1
+    recipient: str
+    diagnostic: str
+    original_message_id: str
+
+    @property
+    def is_failure(self) -> bool:
+        return self.action == "failed"
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A message from the public, as any channel hands it over."""
 
@@ -49,6 +64,8 @@ class InboundMessage:
     topic_hint: str = ""
     # Set only by trusted adapters that already know the case (the portal's tracking page).
     case_id: int | None = None
+    # Set when the message is a delivery status notification about a message Guichet sent.
+    delivery_report: DeliveryReport | None = None
     # The original bytes as received (an .eml, a JSON body), kept on the raw record.
     raw: bytes = b""
     raw_filename: str = "payload.bin"
@@ -73,6 +90,8 @@ class InboundMessage:
         data["attachments"] = ()
         received = data.get("received_at")
         data["received_at"] = datetime.fromisoformat(received) if received else None
+        report = data.get("delivery_report")
+        data["delivery_report"] = DeliveryReport(**report) if report else None
         for key in ("extra_contacts", "recipients", "in_reply_to", "references", "problems"):
             data[key] = tuple(data.get(key) or ())
         known = {f.name for f in dataclasses.fields(cls)}

@@ -45,7 +45,7 @@ from guichet.citizens.identity import InvalidContactPoint, NormalisedContact, no
 from guichet.conversations.actions import create_outbound_message, record_inbound_message
 from guichet.conversations.attachments import store_attachment
 from guichet.conversations.delivery import tracking_url
-from guichet.conversations.models import Channel, Message
+from guichet.conversations.models import Channel, DeliveryStatus, Direction, Message
 from guichet.intake.models import InboundRecord, RecordStatus
 from guichet.organizations.models import ApiToken, Department, Organization, Topic
 from guichet.routing.engine import RoutingContext, RoutingDecision, decide
@@ -252,6 +252,10 @@ def process_record(record: InboundRecord) -> InboundRecord:
             )
             if status == RecordStatus.PROCESSED:
                 record.refresh_from_db()
+                return record
+            if inbound.delivery_report is not None:
+                current = "delivery report"
+                _apply_delivery_report(run)
                 return record
             for name, step in STEPS:
                 current = name
@@ -489,6 +493,16 @@ def _route(run: _Run) -> None:
     )
 
 
+def _acknowledged_recently(run: _Run) -> int:
+    return Message.objects.filter(
+        organization=run.organization,
+        direction=Direction.OUTBOUND,
+        is_automatic=True,
+        recipient_address=run_contact_value(run),
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    ).count()
+
+
 def _acknowledge(run: _Run) -> None:
     assert run.case is not None  # noqa: S101 — set by thread
     inbound = run.inbound
@@ -499,6 +513,9 @@ def _acknowledge(run: _Run) -> None:
         reason = "automatic sender (auto-reply, bounce or list)"
     elif _NO_REPLY.match(inbound.sender_address.split("@")[0]):
         reason = "no-reply sender"
+    elif _acknowledged_recently(run) >= settings.GUICHET_ACKNOWLEDGEMENTS_PER_HOUR:
+        # Two robots answering each other, or someone flooding: stop acknowledging for a while.
+        reason = "rate limit: this sender was acknowledged too often in the last hour"
     if reason:
         run.note("acknowledge", skipped=reason)
         return
@@ -555,6 +572,65 @@ def _finish(run: _Run) -> None:
     record.status = RecordStatus.PROCESSED
     record.case = run.case
     record.steps = steps
+    record.failed_step = ""
+    record.error = ""
+    record.next_attempt_at = None
+    record.processed_at = timezone.now()
+    record.save(
+        update_fields=[
+            "status",
+            "case",
+            "steps",
+            "failed_step",
+            "error",
+            "next_attempt_at",
+            "processed_at",
+        ]
+    )
+
+
+def _apply_delivery_report(run: _Run) -> None:
+    """A bounce is about a message Guichet sent: mark that message, tell the agent on its case's
+    timeline, and open no request (the raw report stays on the record)."""
+    report = run.inbound.delivery_report
+    assert report is not None  # noqa: S101 — checked by the caller
+    original = (
+        Message.objects.select_related("case")
+        .filter(
+            organization=run.organization,
+            direction=Direction.OUTBOUND,
+            email_message_id=report.original_message_id,
+        )
+        .first()
+        if report.original_message_id
+        else None
+    )
+    record = run.record
+    if original is not None and report.is_failure:
+        original.delivery_status = DeliveryStatus.FAILED
+        original.delivery_error = f"{report.status} {report.diagnostic}".strip()[:2000]
+        original.save(update_fields=["delivery_status", "delivery_error"])
+        append_event(
+            original.case,
+            EventKind.DELIVERY_FAILED,
+            message=original,
+            data={
+                "error": original.delivery_error[:500],
+                "channel": original.channel,
+                "recipient": report.recipient,
+                "report": record.pk,
+            },
+        )
+    run.note(
+        "delivery report",
+        action=report.action,
+        status=report.status,
+        original=report.original_message_id,
+        matched=original.pk if original else None,
+    )
+    record.status = RecordStatus.PROCESSED
+    record.case = original.case if original else None
+    record.steps = [*record.steps[:1], *run.log]
     record.failed_step = ""
     record.error = ""
     record.next_attempt_at = None

@@ -382,3 +382,67 @@ def test_several_references_thread_into_the_citizens_active_case(town, civil_age
     # Then it joins the open follow-up instead of opening a third request
     assert again == follow_up
     assert Case.objects.count() == 2
+
+
+def test_a_bounce_marks_the_message_it_reports_on_and_opens_no_request(
+    town, civil_agent, email_inbound, django_capture_on_commit_callbacks
+):
+    from guichet.channels.base import DeliveryReport
+
+    case = receive(town, email_inbound()).case
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = do_reply_case(case, "Votre acte est prêt.", actor=civil_agent)
+    report = DeliveryReport(
+        "failed", "5.1.1", "jeanne.dupont@example.org", "550 User unknown", answer.email_message_id
+    )
+    bounce = receive(
+        town,
+        email_inbound(
+            external_id="bounce-1",
+            sender_address="MAILER-DAEMON@mx.villebois.fr",
+            subject="Undelivered Mail Returned to Sender",
+            auto_submitted=True,
+            delivery_report=report,
+        ),
+    )
+    answer.refresh_from_db()
+    assert answer.delivery_status == "failed"
+    assert answer.delivery_error == "5.1.1 550 User unknown"
+    assert bounce.record.status == RecordStatus.PROCESSED
+    assert bounce.case == case
+    assert Case.objects.count() == 1
+    assert Citizen.objects.count() == 1  # no "MAILER-DAEMON" citizen
+    event = CaseEvent.objects.get(case=case, kind=EventKind.DELIVERY_FAILED)
+    assert event.data["recipient"] == "jeanne.dupont@example.org"
+    # A bounce about a message Guichet never sent is kept, and opens nothing either.
+    unknown = receive(
+        town,
+        email_inbound(
+            external_id="bounce-2",
+            sender_address="MAILER-DAEMON@mx.villebois.fr",
+            auto_submitted=True,
+            delivery_report=DeliveryReport(
+                "failed", "5.0.0", "x@example.org", "", "not-ours@elsewhere"
+            ),
+        ),
+    )
+    assert unknown.record.status == RecordStatus.PROCESSED
+    assert unknown.case is None
+    assert Case.objects.count() == 1
+
+
+def test_acknowledgements_to_one_sender_are_rate_limited(town, email_inbound, settings):
+    settings.GUICHET_ACKNOWLEDGEMENTS_PER_HOUR = 2
+    cases = [
+        receive(
+            town, email_inbound(external_id=f"m{n}", subject=f"Question {n}", text="Une question.")
+        ).case
+        for n in range(4)
+    ]
+    assert len({c.pk for c in cases}) == 4
+    acknowledged = Message.objects.filter(direction=Direction.OUTBOUND, is_automatic=True).count()
+    assert acknowledged == 2
+    skipped = CaseEvent.objects.get(
+        case=cases[3], kind=EventKind.PIPELINE, data__step="acknowledge"
+    )
+    assert skipped.data["skipped"].startswith("rate limit")

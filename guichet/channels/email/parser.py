@@ -61,6 +61,7 @@ from guichet.channels.email.charsets import (
 from guichet.channels.email.charsets import (
     truncated_base64 as _truncated_base64,
 )
+from guichet.channels.email.dsn import parse_delivery_report
 from guichet.channels.email.quotes import looks_like_reply, split_reply
 from guichet.core.html import html_to_text, sanitize_html
 
@@ -269,6 +270,7 @@ class _EmailParser:
             in_reply_to=in_reply_to,
             references=tuple(references),
             auto_submitted=self._is_automatic(headers, message, sender_address),
+            delivery_report=parse_delivery_report(message),
             raw=self.raw,
             raw_filename=RAW_FILENAME,
             problems=tuple(_scrub(p) for p in self.problems),

@@ -29,7 +29,10 @@ def test_a_folder_of_real_world_mail(town):
     output, code = ingest(CORPUS, "--organization", "villebois")
     lines = output.splitlines()
     assert code == 0
-    assert lines[-1] == "22 messages: 21 new, 1 reply, 0 duplicate, 0 kept aside, 0 error"
+    assert (
+        lines[-1]
+        == "22 messages: 20 new, 1 reply, 1 delivery report, 0 duplicate, 0 kept aside, 0 error"
+    )
     assert any(
         line.endswith(
             "reply_with_reference.eml -> "
@@ -38,13 +41,17 @@ def test_a_folder_of_real_world_mail(town):
         )
         for line in lines
     )
-    assert Case.objects.count() == 21
+    assert Case.objects.count() == 20
+    assert (
+        "bounce_dsn.eml -> delivery report (failed) about a message Guichet did not send" in output
+    )
     # Importing the same folder again creates nothing.
     again, code = ingest(CORPUS, "--organization", "villebois")
     assert (
-        again.splitlines()[-1] == "22 messages: 0 new, 0 reply, 22 duplicate, 0 kept aside, 0 error"
+        again.splitlines()[-1]
+        == "22 messages: 0 new, 0 reply, 0 delivery report, 22 duplicate, 0 kept aside, 0 error"
     )
-    assert Case.objects.count() == 21
+    assert Case.objects.count() == 20
 
 
 def test_organization_found_from_recipients(town, other_town, tmp_path):

@@ -986,3 +986,19 @@ def test_result_is_the_typed_contract():
         "content_id": "",
     }
     assert InboundMessage.from_payload(payload).subject == message.subject
+
+
+def test_bounce_carries_its_delivery_report():
+    message = parse("bounce_dsn.eml")
+    report = message.delivery_report
+    assert report is not None
+    assert (report.action, report.status, report.recipient) == (
+        "failed",
+        "5.1.1",
+        "jean.martin@exemple-inexistant.fr",
+    )
+    assert report.original_message_id == "ack.vil-2026-000117@mairie-villeneuve.fr"
+    assert report.diagnostic.startswith(
+        "550 5.1.1 <jean.martin@exemple-inexistant.fr>: Recipient address rejected"
+    )
+    assert parse("outlook_acte_naissance.eml").delivery_report is None

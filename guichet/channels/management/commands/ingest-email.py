@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from guichet.channels.email.parser import EmailParseError, parse_email
 from guichet.channels.email.sources import EmailSourceError, count_email_sources, iter_email_sources
+from guichet.intake.models import RecordStatus
 from guichet.intake.pipeline import receive
 from guichet.organizations.models import Department, Organization
 
@@ -73,9 +74,8 @@ class Command(BaseCommand):
             counts = self._ingest(sources, total, directory, show_bar=not options["no_progress"])
         except EmailSourceError as exc:
             raise CommandError(str(exc)) from exc
-        summary = ", ".join(
-            f"{counts[k]} {k}" for k in ("new", "reply", "duplicate", "kept aside", "error")
-        )
+        kinds = ("new", "reply", "delivery report", "duplicate", "kept aside", "error")
+        summary = ", ".join(f"{counts[k]} {k}" for k in kinds)
         self.stdout.write(f"{counts['total']} messages: {summary}")
         if counts["error"] or counts["kept aside"]:
             sys.exit(1)
@@ -116,7 +116,12 @@ class Command(BaseCommand):
             )
         reception = receive(organization, inbound)
         record = reception.record
-        if reception.case is None:
+        report = next((s for s in record.steps if s.get("step") == "delivery report"), None)
+        if report is not None and not reception.duplicate:
+            counts["delivery report"] += 1
+            where = reception.reference or "a message Guichet did not send"
+            return f"{label} -> delivery report ({report.get('action')}) about {where}"
+        if reception.case is None and record.status != RecordStatus.PROCESSED:
             counts["kept aside"] += 1
             return f"{label}: kept aside at step {record.failed_step or '?'}: {record.error.splitlines()[0] if record.error else ''}"
         if reception.duplicate:

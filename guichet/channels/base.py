@@ -55,6 +55,8 @@ class InboundMessage:
     # Other contact points the citizen gave (e.g. a phone number typed in the portal form).
     extra_contacts: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
+    # Where the sender asked answers to go (email Reply-To), lower-cased addresses.
+    reply_to: tuple[str, ...] = ()
     email_message_id: str = ""
     in_reply_to: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
@@ -92,7 +94,14 @@ class InboundMessage:
         data["received_at"] = datetime.fromisoformat(received) if received else None
         report = data.get("delivery_report")
         data["delivery_report"] = DeliveryReport(**report) if report else None
-        for key in ("extra_contacts", "recipients", "in_reply_to", "references", "problems"):
+        for key in (
+            "extra_contacts",
+            "recipients",
+            "reply_to",
+            "in_reply_to",
+            "references",
+            "problems",
+        ):
             data[key] = tuple(data.get(key) or ())
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})

@@ -51,9 +51,16 @@ def _owners(
 
 
 def resolve_citizen(
-    organization: Organization, contacts: list[NormalisedContact], *, display_name: str = ""
+    organization: Organization,
+    contacts: list[NormalisedContact],
+    *,
+    display_name: str = "",
+    known_citizen: Citizen | None = None,
 ) -> Resolution:
     """Find the citizen who owns the first contact point (or any other), or create one.
+
+    `known_citizen` is who the channel already vouches for (a reply to a signed case address): when
+    none of the contact points has an owner yet, they are added to that citizen instead of a new one.
 
     Contact points nobody owns yet are added to the citizen. A contact point owned by another
     citizen is left where it is and reported, so an agent can decide to merge the two records.
@@ -69,6 +76,8 @@ def resolve_citizen(
             citizen = Citizen.objects.get(pk=owners[contact])
             matched_on = contact.value
             break
+    if citizen is None and known_citizen is not None:
+        citizen, matched_on = known_citizen, "vouched for by the channel"
     created = citizen is None
     if citizen is None:
         citizen = Citizen.objects.create(

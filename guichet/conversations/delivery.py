@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guichet.channels.base import DeliveryReceipt, OutboundAttachment, OutboundMessage, registry
+from guichet.channels.email.addresses import reply_address
 from guichet.conversations.models import DeliveryStatus, Message
 
 
@@ -36,7 +37,9 @@ def build_outbound(message: Message) -> OutboundMessage:
         subject=message.subject,
         text=message.text,
         from_address=f"{organization.name} <{from_address}>",
-        reply_to=from_address,
+        reply_to=reply_address(from_address, organization.pk, case.pk)
+        if settings.GUICHET_REPLY_TOKEN_ADDRESSES
+        else from_address,
         email_message_id=message.email_message_id,
         in_reply_to=message.in_reply_to,
         references=tuple(message.references.split()),

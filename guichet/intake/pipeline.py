@@ -40,6 +40,7 @@ from guichet.cases.lifecycle import Status
 from guichet.cases.models import Case, EventKind
 from guichet.cases.references import find_references
 from guichet.channels.base import InboundMessage
+from guichet.channels.email.addresses import case_id_from_addresses
 from guichet.citizens.actions import Resolution, resolve_citizen
 from guichet.citizens.identity import InvalidContactPoint, NormalisedContact, normalise_contact
 from guichet.conversations.actions import create_outbound_message, record_inbound_message
@@ -47,6 +48,7 @@ from guichet.conversations.attachments import store_attachment
 from guichet.conversations.delivery import tracking_url
 from guichet.conversations.models import Channel, DeliveryStatus, Direction, Message
 from guichet.intake.models import InboundRecord, RecordStatus
+from guichet.intake.relays import find_real_sender
 from guichet.organizations.models import ApiToken, Department, Organization, Topic
 from guichet.routing.engine import RoutingContext, RoutingDecision, decide
 
@@ -94,6 +96,13 @@ class _Run:
     message: Message | None = None
     created_case: bool = False
     classification: Classification | None = None
+    # The sender as identified: the relay's address is replaced by the person it relays.
+    sender_address: str = ""
+    sender_name: str = ""
+    # The channel the message really came on (an SMS relayed by an email gateway is an SMS).
+    channel: str = ""
+    # The case named by a signed reply address (mairie+c12-...@), if any.
+    token_case: Case | None = None
 
     def note(self, step: str, **detail: Any) -> None:
         self.log.append({"step": step, "at": timezone.now().isoformat(), **detail})
@@ -266,15 +275,40 @@ def process_record(record: InboundRecord) -> InboundRecord:
     return record
 
 
+def _real_sender(run: _Run) -> dict[str, Any]:
+    """Set the run's sender, looking through relays (web forms, SMS-to-email gateways)."""
+    inbound = run.inbound
+    run.sender_address, run.sender_name = inbound.sender_address, inbound.sender_name
+    run.channel = inbound.channel
+    organization = run.organization
+    if not organization.is_relay_sender(inbound.sender_address):
+        return {}
+    real = find_real_sender(
+        inbound.reply_to, inbound.subject, inbound.text, organization.is_relay_sender
+    )
+    if real is None:
+        return {"relayed_by": inbound.sender_address, "real_sender": None}
+    run.sender_address = real.address
+    run.sender_name = real.name
+    if "@" not in real.address:
+        run.channel = Channel.SMS
+    return {
+        "relayed_by": inbound.sender_address,
+        "real_sender": real.address,
+        "found_in": real.found_in,
+    }
+
+
 def _identify(run: _Run) -> None:
     inbound = run.inbound
+    relay = _real_sender(run)
     contacts: list[NormalisedContact] = []
     try:
-        contacts.append(normalise_contact(inbound.sender_address, channel=inbound.channel))
+        contacts.append(normalise_contact(run.sender_address, channel=inbound.channel))
     except InvalidContactPoint as exc:
         raise PermanentFailure(
             _("The sender %(sender)r cannot be identified: %(error)s")
-            % {"sender": inbound.sender_address, "error": exc}
+            % {"sender": run.sender_address, "error": exc}
         ) from None
     ignored: list[str] = []
     for extra in inbound.extra_contacts:
@@ -285,9 +319,20 @@ def _identify(run: _Run) -> None:
             continue
         if contact not in contacts:
             contacts.append(contact)
-    run.resolution = resolve_citizen(run.organization, contacts, display_name=inbound.sender_name)
+    token_case_id = case_id_from_addresses(inbound.recipients, run.organization.pk)
+    if token_case_id is not None:
+        run.token_case = Case.objects.filter(
+            organization=run.organization, pk=token_case_id
+        ).first()
+    run.resolution = resolve_citizen(
+        run.organization,
+        contacts,
+        display_name=run.sender_name,
+        known_citizen=run.token_case.citizen if run.token_case else None,
+    )
     run.note(
         "identify",
+        **relay,
         citizen=run.resolution.citizen.pk,
         created=run.resolution.created,
         matched_on=run.resolution.matched_on,
@@ -340,6 +385,11 @@ def _thread(run: _Run) -> None:
     if inbound.case_id is not None:
         case = Case.objects.filter(organization=run.organization, pk=inbound.case_id).first()
         how = "tracking page"
+    if case is None and run.token_case is not None:
+        if run.token_case.citizen_id == citizen.pk:
+            case, how = run.token_case, "signed reply address"
+        else:
+            refused.append(run.token_case.reference)
     if case is None:
         candidate = _candidate_by_headers(run)
         if candidate is not None:
@@ -361,7 +411,7 @@ def _thread(run: _Run) -> None:
             run.organization,
             citizen,
             subject=inbound.subject,
-            channel=inbound.channel,
+            channel=run.channel,
             follows=follows,
         )
         run.created_case = True
@@ -370,9 +420,9 @@ def _thread(run: _Run) -> None:
     run.case = case
     run.message = record_inbound_message(
         case,
-        channel=inbound.channel,
+        channel=run.channel,
         sender_address=run_contact_value(run),
-        sender_name=inbound.sender_name,
+        sender_name=run.sender_name,
         subject=inbound.subject,
         text=inbound.text,
         quoted_text=inbound.quoted_text,
@@ -397,10 +447,11 @@ def _thread(run: _Run) -> None:
 
 
 def run_contact_value(run: _Run) -> str:
+    address = run.sender_address or run.inbound.sender_address
     try:
-        return normalise_contact(run.inbound.sender_address, channel=run.inbound.channel).value
+        return normalise_contact(address, channel=run.inbound.channel).value
     except InvalidContactPoint:
-        return run.inbound.sender_address
+        return address
 
 
 def _topic_profiles(organization: Organization) -> tuple[list[TopicProfile], dict[str, int]]:
@@ -511,7 +562,7 @@ def _acknowledge(run: _Run) -> None:
         reason = "reply on an existing request"
     elif inbound.auto_submitted:
         reason = "automatic sender (auto-reply, bounce or list)"
-    elif _NO_REPLY.match(inbound.sender_address.split("@")[0]):
+    elif _NO_REPLY.match(run_contact_value(run).split("@")[0]):
         reason = "no-reply sender"
     elif _acknowledged_recently(run) >= settings.GUICHET_ACKNOWLEDGEMENTS_PER_HOUR:
         # Two robots answering each other, or someone flooding: stop acknowledging for a while.
@@ -533,7 +584,7 @@ def _acknowledge(run: _Run) -> None:
                 "name": case.citizen.display_name,
             },
         ).strip()
-    channel = inbound.channel
+    channel = run.channel
     sender = run_contact_value(run)
     if channel not in (Channel.EMAIL, Channel.PORTAL) and "@" in sender:
         # A message relayed by an integration from an email address is acknowledged by email.
@@ -563,9 +614,9 @@ def _finish(run: _Run) -> None:
     append_event(
         run.case,
         EventKind.MESSAGE_RECEIVED,
-        actor_label=run.inbound.sender_name or run.message.sender_address,
+        actor_label=run.sender_name or run.message.sender_address,
         message=run.message,
-        data={"channel": run.inbound.channel},
+        data={"channel": run.channel},
     )
     for entry in steps:
         append_event(run.case, EventKind.PIPELINE, data=entry, message=run.message)

@@ -22,7 +22,7 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "reference_prefix", "email_address"]}),
         (_("Appearance"), {"fields": ["logo", "primary_color", "portal_intro"]}),
-        (_("Handling"), {"fields": ["response_days", "default_department"]}),
+        (_("Handling"), {"fields": ["response_days", "default_department", "relay_senders"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -75,6 +75,15 @@ class Organization(models.Model):
             "Receives requests whose topic is unknown: no request is left without a department."
         ),
     )
+    relay_senders = models.TextField(
+        _("relay senders"),
+        blank=True,
+        help_text=_(
+            "Addresses (or @domains) of services that send messages on behalf of citizens: web "
+            "forms, SMS-to-email gateways. One per line. Their messages are attributed to the "
+            "person named inside them."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -84,6 +93,16 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def relay_sender_list(self) -> list[str]:
+        return [line.strip().lower() for line in self.relay_senders.splitlines() if line.strip()]
+
+    def is_relay_sender(self, address: str) -> bool:
+        address = address.lower()
+        return any(
+            address == entry or (entry.startswith("@") and address.endswith(entry))
+            for entry in self.relay_sender_list()
+        )
 
     def clean(self) -> None:
         department = self.default_department

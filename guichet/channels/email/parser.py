@@ -266,6 +266,11 @@ class _EmailParser:
             received_at=self._date(headers),
             attachments=tuple(self.attachments),
             recipients=self._recipients(headers),
+            reply_to=tuple(
+                dict.fromkeys(
+                    a for _, a in self._addresses(headers.all("reply-to"), "Reply-To header")
+                )
+            ),
             email_message_id=message_id,
             in_reply_to=in_reply_to,
             references=tuple(references),

@@ -229,6 +229,9 @@ GUICHET_ATTACHMENT_TYPES = env_list(
 GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 40 * 1024 * 1024)
 # How many times a failed pipeline step is retried automatically before waiting for an administrator.
 GUICHET_INTAKE_MAX_ATTEMPTS = env_int("GUICHET_INTAKE_MAX_ATTEMPTS", 5)
+# Replies carry a Reply-To with a signed case token (mairie+c12-k3j5h7g2m4@ville.fr): the mail server
+# must deliver sub-addresses to the mailbox (most do). Off: plain reply address.
+GUICHET_REPLY_TOKEN_ADDRESSES = env_bool("GUICHET_REPLY_TOKEN_ADDRESSES", True)
 # Acknowledgements sent to one sender per hour at most (mail-loop and flood protection).
 GUICHET_ACKNOWLEDGEMENTS_PER_HOUR = env_int("GUICHET_ACKNOWLEDGEMENTS_PER_HOUR", 3)
 # Default phone region for numbers written without a country code.

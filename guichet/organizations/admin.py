@@ -84,14 +84,21 @@ class UserAdmin(DjangoUserAdmin, OrganizationScopedAdmin):
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
-        return super().get_queryset(request).distinct()
+        queryset = super().get_queryset(request).distinct()
+        if is_platform_admin(request):
+            return queryset
+        # People who belong only to organizations this administrator administers: someone who
+        # also works elsewhere, or a platform superuser, is managed by the platform.
+        elsewhere = Membership.objects.exclude(organization__in=administered_ids(request))
+        return queryset.filter(is_superuser=False).exclude(pk__in=elsewhere.values("user_id"))
 
     def _owns(self, request: HttpRequest, obj: Any) -> bool:
         if obj is None or is_platform_admin(request):
             return True
-        return Membership.objects.filter(
-            user=obj, organization__in=administered_ids(request)
-        ).exists()
+        if obj.is_superuser:
+            return False
+        organizations = set(obj.memberships.values_list("organization_id", flat=True))
+        return bool(organizations) and organizations <= administered_ids(request)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

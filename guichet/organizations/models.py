@@ -110,6 +110,35 @@ class Organization(models.Model):
             raise ValidationError(
                 {"default_department": _("Choose a department of this organization.")}
             )
+        check_address_is_ours("email_address", self.email_address, self.pk)
+
+
+def address_owner(address: str) -> int | None:
+    """The organization that receives mail at `address` (its own or a department's), if any."""
+    if not address:
+        return None
+    address = address.strip().lower()
+    owner = (
+        Organization.objects.filter(email_address__iexact=address)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if owner is None:
+        owner = (
+            Department.objects.filter(email_address__iexact=address)
+            .values_list("organization_id", flat=True)
+            .first()
+        )
+    return owner
+
+
+def check_address_is_ours(field: str, address: str, organization_id: int | None) -> None:
+    """An address receives mail for one organization only: another one may not claim it."""
+    owner = address_owner(address)
+    if owner is not None and owner != organization_id:
+        raise ValidationError(
+            {field: _("This address already receives mail for another organization.")}
+        )
 
 
 class Department(models.Model):
@@ -137,6 +166,9 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_address_is_ours("email_address", self.email_address, self.organization_id)
 
 
 class Topic(models.Model):

@@ -85,3 +85,69 @@ def test_organization_administrator_manages_people_of_their_organization(
     assert admin_client.get(f"/admin/organizations/user/{theirs.pk}/change/").status_code == 302
     form = admin_client.get(f"/admin/organizations/user/{ours.pk}/change/").content.decode()
     assert 'name="is_superuser"' not in form
+
+
+def test_administrator_cannot_take_over_people_who_also_belong_elsewhere(
+    admin_client, town, other_town
+):
+    from guichet.organizations.models import Membership, User
+
+    # Bob administers Montval and is also an agent in Villebois; Root is a platform superuser.
+    bob = make_member(other_town, role=Role.ADMINISTRATOR, username="bob")
+    Membership.objects.create(user=bob, organization=town, role=Role.AGENT)
+    root = make_member(town, role=Role.AGENT, username="root", is_superuser=True)
+    for user in (bob, root):
+        for path in ("change", "password", "delete"):
+            response = admin_client.get(f"/admin/organizations/user/{user.pk}/{path}/")
+            assert response.status_code in (302, 403, 404), (
+                user.username,
+                path,
+                response.status_code,
+            )
+        response = admin_client.post(
+            f"/admin/organizations/user/{user.pk}/password/",
+            {"password1": "Pwned-by-alain-42", "password2": "Pwned-by-alain-42"},
+        )
+        assert response.status_code in (302, 403, 404)
+        user.refresh_from_db()
+        assert not user.check_password("Pwned-by-alain-42")
+    listing = admin_client.get("/admin/organizations/user/").content.decode()
+    assert ">bob<" not in listing
+    assert ">root<" not in listing
+    assert User.objects.filter(username__in=["bob", "root"]).count() == 2
+
+
+def test_an_address_of_another_organization_cannot_be_claimed(town, other_town):
+    from guichet.organizations.queries import RecipientDirectory
+
+    montval_admin = make_member(
+        other_town, role=Role.ADMINISTRATOR, username="admin.montval", is_staff=True
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(montval_admin)
+    response = client.post(
+        "/admin/organizations/department/add/",
+        {
+            "organization": other_town.pk,
+            "name": "Détourné",
+            "slug": "detourne",
+            "email_address": "Etat-Civil@villebois.fr",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "This address already receives mail for another organization." in response.content.decode()
+    )
+    assert not Department.objects.filter(slug="detourne").exists()
+    # Even if two organizations ended up with one address (written around validation), mail sent
+    # to it goes to neither rather than to a guess.
+    Department.objects.create(
+        organization=other_town,
+        name="Doublon",
+        slug="doublon",
+        email_address="etat-civil@villebois.fr",
+    )
+    directory = RecipientDirectory()
+    assert directory.find(("etat-civil@villebois.fr",)) is None
+    assert directory.find(("mairie+c12-abc@villebois.fr",)) == town

@@ -13,35 +13,11 @@ from guichet.channels.email.parser import EmailParseError, parse_email
 from guichet.channels.email.sources import EmailSourceError, count_email_sources, iter_email_sources
 from guichet.intake.models import RecordStatus
 from guichet.intake.pipeline import receive
-from guichet.organizations.models import Department, Organization
+from guichet.organizations.models import Organization
+from guichet.organizations.queries import RecipientDirectory
 
 # Below this many messages no progress bar is drawn: the per-message lines say enough.
 PROGRESS_THRESHOLD = 20
-
-
-class RecipientDirectory:
-    """Finds the organization a message was sent to, from its recipient addresses."""
-
-    def __init__(self, fixed: Organization | None) -> None:
-        self.fixed = fixed
-        self.by_address: dict[str, Organization] = {}
-        organizations = {o.pk: o for o in Organization.objects.all()}
-        for organization in organizations.values():
-            if organization.email_address:
-                self.by_address[organization.email_address.lower()] = organization
-        for department in Department.objects.exclude(email_address=""):
-            self.by_address.setdefault(
-                department.email_address.lower(), organizations[department.organization_id]
-            )
-        self.only = next(iter(organizations.values())) if len(organizations) == 1 else None
-
-    def find(self, recipients: tuple[str, ...]) -> Organization | None:
-        if self.fixed is not None:
-            return self.fixed
-        for address in recipients:
-            if address.lower() in self.by_address:
-                return self.by_address[address.lower()]
-        return self.only
 
 
 class Command(BaseCommand):
@@ -59,15 +35,15 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Never draw a progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        fixed = None
+        self.fixed: Organization | None = None
         if options["organization"]:
-            fixed = Organization.objects.filter(slug=options["organization"]).first()
-            if fixed is None:
+            self.fixed = Organization.objects.filter(slug=options["organization"]).first()
+            if self.fixed is None:
                 slugs = ", ".join(Organization.objects.values_list("slug", flat=True)) or "none"
                 raise CommandError(
                     f"unknown organization {options['organization']!r} (known: {slugs})"
                 )
-        directory = RecipientDirectory(fixed)
+        directory = RecipientDirectory()
         try:
             total = count_email_sources(options["paths"])
             sources = iter_email_sources(options["paths"])
@@ -107,7 +83,7 @@ class Command(BaseCommand):
         except EmailParseError as exc:
             counts["error"] += 1
             return f"{label}: not an email ({exc})"
-        organization = directory.find(inbound.recipients)
+        organization = self.fixed or directory.find(inbound.recipients)
         if organization is None:
             counts["error"] += 1
             return (

@@ -97,7 +97,7 @@ def open_case(
         organization=organization,
         reference=next_reference(organization, now),
         citizen=citizen,
-        subject=(subject or _("Request without subject"))[:300],
+        subject=(" ".join((subject or "").split()) or _("Request without subject"))[:300],
         channel=channel,
         follows=follows,
         due_at=compute_due_at(organization, None, now),
@@ -374,3 +374,48 @@ def do_reply_case(
 def record_case_view(case: Case, *, actor: Any) -> None:
     """Who opened which case (RGPD accountability); one audit entry per view."""
     record_audit("case.viewed", case, actor=actor)
+
+
+@transaction.atomic
+def do_split_message(case: Case, message: Message, *, actor: Any) -> Case:
+    """Make an inbound message of `case` a request of its own (undoing an automatic link, or
+    separating two subjects the citizen wrote about). The new case keeps the citizen, topic and
+    department; the message, its attachments and its reception steps move with it."""
+    from guichet.conversations.actions import conversation_for
+    from guichet.conversations.models import Direction
+    from guichet.intake.models import InboundRecord
+
+    _check_can_work_on(actor, case)
+    if message.case_id != case.pk or message.direction != Direction.INBOUND:
+        raise CaseActionError(_("Only a message from the citizen can become a separate request."))
+    if case.messages.filter(direction=Direction.INBOUND).count() < 2:
+        raise CaseActionError(_("This is the request's only message from the citizen."))
+    new_case = open_case(
+        case.organization,
+        case.citizen,
+        subject=message.subject or case.subject,
+        channel=message.channel,
+    )
+    set_routing(new_case, topic=case.topic, department=case.department, reasons=(), rule="split")
+    message.case = new_case
+    message.conversation = conversation_for(
+        new_case, message.channel, message.sender_address, message.subject
+    )
+    message.save(update_fields=["case", "conversation"])
+    CaseEvent.objects.filter(case=case, message=message).update(case=new_case)
+    InboundRecord.objects.filter(messages=message).update(case=new_case)
+    append_event(
+        case,
+        EventKind.MESSAGE_SPLIT,
+        actor=actor,
+        data={"to": new_case.reference, "message": message.pk},
+    )
+    append_event(
+        new_case,
+        EventKind.MESSAGE_SPLIT,
+        actor=actor,
+        message=message,
+        data={"from": case.reference, "message": message.pk},
+    )
+    _touch(case)
+    return new_case

@@ -37,8 +37,12 @@ def new_email_message_id(reference: str) -> str:
 
 def reply_subject(subject: str, reference: str) -> str:
     """`Re: <subject> [REF]`, without piling up prefixes or repeating the reference."""
-    base = _REPLY_PREFIX.sub("", subject or "").strip()
+    base = " ".join((subject or "").split())  # no line breaks can reach a mail header
+    base = _REPLY_PREFIX.sub("", base).strip()
     base = base.replace(f"[{reference}]", "").strip()
+    room = 300 - len(f"Re:  [{reference}]")  # Message.subject holds 300 characters
+    if len(base) > room:
+        base = base[: room - 1].rstrip() + "…"
     return f"Re: {base} [{reference}]".replace("Re:  [", "Re: [")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -38,7 +39,10 @@ class AttachmentCheck:
 
 def clean_filename(filename: str, fallback: str = "piece-jointe") -> str:
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    cleaned = get_valid_filename(name) if name else ""
+    try:
+        cleaned = get_valid_filename(name) if name else ""
+    except SuspiciousFileOperation:  # a name with nothing usable in it ("()", "🙂", "…")
+        cleaned = ""
     return (cleaned or fallback)[:200]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.utils import formataddr
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -36,7 +38,7 @@ def build_outbound(message: Message) -> OutboundMessage:
         recipient_name=case.citizen.display_name,
         subject=message.subject,
         text=message.text,
-        from_address=f"{organization.name} <{from_address}>",
+        from_address=formataddr((organization.name, from_address)),
         reply_to=reply_address(from_address, organization.pk, case.pk)
         if settings.GUICHET_REPLY_TOKEN_ADDRESSES
         else from_address,

@@ -14,6 +14,8 @@ is doubled.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import re
 import traceback
@@ -36,7 +38,7 @@ from guichet.cases.actions import (
     reopen_or_resume_for_citizen,
     set_routing,
 )
-from guichet.cases.lifecycle import Status
+from guichet.cases.lifecycle import ACTIVE_STATUSES, Status
 from guichet.cases.models import Case, EventKind
 from guichet.cases.references import find_references
 from guichet.channels.base import InboundMessage
@@ -122,12 +124,18 @@ def receive(
 ) -> Reception:
     """Hand one inbound message to Guichet. Returns the raw record (with its case once processed);
     a message received before is not processed again (`duplicate=True`)."""
+    # Without a caller's fingerprint, the raw bytes tell two messages under one identifier apart
+    # (mail clients do reuse Message-IDs); callers that give one define what "the same" means.
+    content_checked = not fingerprint and bool(inbound.raw)
+    if content_checked:
+        fingerprint = hashlib.sha256(inbound.raw).hexdigest()
     record, created = persist_raw(
         organization,
         inbound,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         api_token=api_token,
+        keep_reused_identifiers=content_checked,
     )
     if not created:
         if record.status in (RecordStatus.RECEIVED, RecordStatus.FAILED):
@@ -169,6 +177,19 @@ def _existing(
     )
 
 
+def _reused_identifier(
+    existing: InboundRecord, idempotency_key: str | None, fingerprint: str
+) -> bool:
+    """Same channel and external id as `existing`, but other content (without Idempotency-Key,
+    whose reuse is a conflict handled by `_existing`)."""
+    return bool(
+        not idempotency_key
+        and fingerprint
+        and existing.request_fingerprint
+        and existing.request_fingerprint != fingerprint
+    )
+
+
 def persist_raw(
     organization: Organization,
     inbound: InboundMessage,
@@ -176,10 +197,24 @@ def persist_raw(
     idempotency_key: str | None = None,
     fingerprint: str = "",
     api_token: ApiToken | None = None,
+    keep_reused_identifiers: bool = False,
 ) -> tuple[InboundRecord, bool]:
     existing = _existing(organization, inbound, idempotency_key, fingerprint)
-    if existing is not None:
+    if existing is not None and not (
+        keep_reused_identifiers and _reused_identifier(existing, idempotency_key, fingerprint)
+    ):
         return existing, False
+    if existing is not None:
+        # Another message under an identifier already used (a client reusing a Message-ID): it
+        # is kept under a derived identifier rather than taken for the first one.
+        inbound = dataclasses.replace(
+            inbound,
+            external_id=f"{inbound.external_id[:270]}#{fingerprint[:24]}",
+            problems=(*inbound.problems, "identifier already used by another message"),
+        )
+        existing = _existing(organization, inbound, None, fingerprint)
+        if existing is not None:
+            return existing, False
     now = timezone.now()
     record = InboundRecord(
         organization=organization,
@@ -402,6 +437,15 @@ def _thread(run: _Run) -> None:
         refused += others
         if candidate is not None:
             case, how = candidate, f"reference in {source}"
+    suggested = False
+    if case is None and run.channel == Channel.EMAIL and not run.resolution.created:
+        candidate = _recent_case_on_same_topic(run, citizen.pk)
+        if candidate is not None:
+            case, how, suggested = (
+                candidate,
+                "suggested: same citizen, same topic, still open",
+                True,
+            )
     follows: Case | None = None
     if case is not None and case.status == Status.CLOSED:
         follows, case = case, None
@@ -443,6 +487,8 @@ def _thread(run: _Run) -> None:
         # References that pointed to another citizen's case are never followed.
         refused=refused,
         follows=follows.reference if follows else None,
+        # An automatic link the agent can undo from the desk (the message becomes its own case).
+        suggested=suggested,
     )
 
 
@@ -464,20 +510,46 @@ def _topic_profiles(organization: Organization) -> tuple[list[TopicProfile], dic
     return profiles, {t.slug: t.pk for t in topics}
 
 
+def _classification(run: _Run) -> Classification:
+    if run.classification is None:
+        profiles, by_slug = _topic_profiles(run.organization)
+        hint = run.inbound.topic_hint
+        if hint and hint in by_slug:
+            run.classification = Classification(
+                by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",)
+            )
+        else:
+            run.classification = default_classifier().classify(
+                profiles, run.inbound.subject, run.inbound.text
+            )
+    return run.classification
+
+
+def _recent_case_on_same_topic(run: _Run, citizen_id: int) -> Case | None:
+    """The citizen's open case on the topic of this message, active in the last days: a citizen
+    who answers with a new subject and no reply headers most likely continues it."""
+    topic_id = _classification(run).topic_id
+    if topic_id is None:
+        return None
+    since = timezone.now() - timedelta(days=settings.GUICHET_SUGGESTED_LINK_DAYS)
+    return (
+        Case.objects.filter(
+            organization=run.organization,
+            citizen_id=citizen_id,
+            topic_id=topic_id,
+            status__in=ACTIVE_STATUSES,
+            updated_at__gte=since,
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+
+
 def _classify(run: _Run) -> None:
     if not run.created_case:
         run.note("classify", skipped="existing request keeps its topic")
         return
-    profiles, by_slug = _topic_profiles(run.organization)
-    hint = run.inbound.topic_hint
-    if hint and hint in by_slug:
-        run.classification = Classification(
-            by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",)
-        )
-    else:
-        run.classification = default_classifier().classify(
-            profiles, run.inbound.subject, run.inbound.text
-        )
+    run.classification = _classification(run)
     run.note(
         "classify",
         topic=run.classification.topic_id,
@@ -714,13 +786,22 @@ def _fail(record: InboundRecord, step: str, exc: Exception) -> None:
         if record.status == RecordStatus.HELD
         else timezone.now() + retry_delay(record.attempts)
     )
-    record.save(update_fields=["attempts", "status", "failed_step", "error", "next_attempt_at"])
+    # Conditional: a concurrent worker may have processed the record meanwhile (this one failed
+    # waiting for the lock); its success must not be overwritten by this failure.
+    InboundRecord.objects.filter(pk=record.pk).exclude(status=RecordStatus.PROCESSED).update(
+        attempts=record.attempts,
+        status=record.status,
+        failed_step=step,
+        error=record.error,
+        next_attempt_at=record.next_attempt_at,
+    )
+    # The error text may quote personal data (a sender's address): the log names the record only.
     logger.warning(
         "inbound record %s failed at step %s (attempt %s): %s",
         record.pk,
         step,
         record.attempts,
-        detail,
+        type(exc).__name__,
     )
 
 
@@ -733,7 +814,7 @@ def retry_due_records(limit: int = 100) -> int:
     """Retry failed records whose time has come (called periodically by the scheduler)."""
     due = list(
         InboundRecord.objects.filter(
-            status=RecordStatus.FAILED, next_attempt_at__lte=timezone.now()
+            status=RecordStatus.FAILED, next_attempt_at__lte=timezone.now(), case__isnull=True
         )
         .select_related("organization")
         .order_by("next_attempt_at")[:limit]

@@ -446,3 +446,65 @@ def test_acknowledgements_to_one_sender_are_rate_limited(town, email_inbound, se
         case=cases[3], kind=EventKind.PIPELINE, data__step="acknowledge"
     )
     assert skipped.data["skipped"].startswith("rate limit")
+
+
+def test_a_reused_message_id_with_other_content_is_kept(town, email_inbound):
+    first = receive(town, email_inbound(raw=b"first message"))
+    second = receive(
+        town, email_inbound(raw=b"another message", text="Autre chose.", subject="Autre")
+    )
+    assert second.duplicate is False
+    assert InboundRecord.objects.count() == 2
+    assert second.record.external_id.startswith("msg-1@example.org#")
+    assert "identifier already used by another message" in second.record.payload["problems"]
+    # The very same bytes again are a duplicate of the one they match.
+    assert receive(town, email_inbound(raw=b"first message")).record == first.record
+
+
+def test_unusable_attachment_names_do_not_lose_the_message(town, email_inbound):
+    reception = receive(
+        town,
+        email_inbound(
+            attachments=(
+                InboundAttachment("🙂", "application/pdf", PDF),
+                InboundAttachment("()", "application/pdf", PDF),
+            )
+        ),
+    )
+    assert reception.record.status == RecordStatus.PROCESSED
+    names = sorted(Attachment.objects.values_list("filename", flat=True))
+    assert names == ["piece-jointe", "piece-jointe"]
+
+
+def test_subjects_with_line_breaks_or_too_long_still_get_answers(
+    town, email_inbound, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        injected = receive(town, email_inbound(subject="Acte\r\nBcc: x@evil.example")).case
+        long = receive(
+            town,
+            email_inbound(
+                external_id="long",
+                sender_address="paul@example.org",
+                subject="Acte de naissance " * 30,
+            ),
+        ).case
+    assert injected.subject == "Acte Bcc: x@evil.example"
+    assert [m.to for m in mailoutbox] == [["jeanne.dupont@example.org"], ["paul@example.org"]]
+    assert "\n" not in mailoutbox[0].subject
+    reply = Message.objects.get(case=long, direction=Direction.OUTBOUND)
+    assert len(reply.subject) <= 300
+    assert reply.subject.endswith(f"… [{long.reference}]")
+
+
+def test_organization_names_with_commas_make_valid_senders(
+    town, email_inbound, mailoutbox, django_capture_on_commit_callbacks
+):
+    town.name = "Ville d'Évry, Essonne"
+    town.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(town, email_inbound())
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].message()["From"].startswith(
+        "=?utf-8?q?Ville_d=27=C3=89vry=2C_Essonne?= <"
+    ) or "Essonne" in str(mailoutbox[0].message()["From"])

@@ -129,9 +129,13 @@ def set_routing(
     _touch(case, "topic", "department", "due_at")
 
 
+@transaction.atomic
 def do_transition_case(case: Case, transition: str, *, actor: Any, reason: str = "") -> Case:
-    """Move the case through its lifecycle; forbidden transitions raise `TransitionNotAllowed`."""
+    """Move the case through its lifecycle; forbidden transitions raise `TransitionNotAllowed`.
+    The status is read again under a row lock, so two agents acting at once cannot both move it
+    from the same status."""
     _check_can_work_on(actor, case)
+    case.status = Case.objects.select_for_update().values_list("status", flat=True).get(pk=case.pk)
     return _apply_transition(case, transition, actor=actor, reason=reason)
 
 

@@ -132,6 +132,7 @@ class EventKind(models.TextChoices):
     TOPIC_CHANGED = "case.topic_changed", _("Topic changed")
     CITIZEN_MERGED = "citizen.merged", _("Citizen records merged")
     DELIVERY_FAILED = "message.delivery_failed", _("Delivery failed")
+    MESSAGE_SPLIT = "message.split", _("Message made a separate request")
     PIPELINE = "intake.step", _("Reception step")
 
 

@@ -32,6 +32,8 @@ class Resolution:
     matched_on: str = ""
     # Contact points given by the citizen that already belong to someone else: likely duplicates.
     other_owners: dict[str, int] = field(default_factory=dict)
+    # New contact points not added to the citizen's record (see `known_citizen`).
+    unattached: list[str] = field(default_factory=list)
 
 
 def _owners(
@@ -60,7 +62,9 @@ def resolve_citizen(
     """Find the citizen who owns the first contact point (or any other), or create one.
 
     `known_citizen` is who the channel already vouches for (a reply to a signed case address): when
-    none of the contact points has an owner yet, they are added to that citizen instead of a new one.
+    none of the contact points has an owner yet, the message is theirs, but the new address is not
+    added to their record (whoever the citizen forwarded our mail to may be answering); it is
+    reported in `unattached` for an agent to decide.
 
     Contact points nobody owns yet are added to the citizen. A contact point owned by another
     citizen is left where it is and reported, so an agent can decide to merge the two records.
@@ -77,7 +81,13 @@ def resolve_citizen(
             matched_on = contact.value
             break
     if citizen is None and known_citizen is not None:
-        citizen, matched_on = known_citizen, "vouched for by the channel"
+        return Resolution(
+            known_citizen,
+            False,
+            "reply to the request's own address",
+            {},
+            [c.value for c in contacts],
+        )
     created = citizen is None
     if citizen is None:
         citizen = Citizen.objects.create(
@@ -190,3 +200,8 @@ def do_merge_citizens(source: Citizen, target: Citizen, *, actor: Any, reason: s
             data={"source": source.pk, "target": target.pk, "reason": reason.strip()},
         )
     return merge
+
+
+def record_citizen_view(citizen: Citizen, *, actor: Any) -> None:
+    """Who opened which citizen record (RGPD accountability)."""
+    record_audit("citizen.viewed", citizen, actor=actor)

@@ -14,7 +14,7 @@ from guichet.citizens.models import ContactKind
 
 _PHONE_CHARS = re.compile(r"^[+()\d\s.\-/]{2,30}$")
 # Channels whose users are known by an address of their own (not an email or a phone number).
-OPAQUE_ID_CHANNELS = frozenset({"whatsapp", "chat", "report", "api"})
+OPAQUE_ID_CHANNELS = frozenset({"whatsapp", "chat", "report"})
 
 
 class InvalidContactPoint(ValueError):

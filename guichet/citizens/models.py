@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guichet.core.scopes import OrganizationScopedQuerySet
+from guichet.core.scopes import OrganizationScopedQuerySet, access_scope
 
 
 class ContactKind(models.TextChoices):
@@ -19,6 +21,19 @@ class ContactKind(models.TextChoices):
 class CitizenQuerySet(OrganizationScopedQuerySet["Citizen"]):
     def active(self) -> CitizenQuerySet:
         return self.filter(merged_into__isnull=True)
+
+    def visible_to(self, user: Any) -> CitizenQuerySet:
+        """Supervisors and administrators see their organization's citizens; an agent sees the
+        citizens of the cases they can see (department isolation covers personal data too)."""
+        from guichet.cases.models import Case
+
+        scope = access_scope(user)
+        if scope.is_platform_admin:
+            return self.all()
+        return self.filter(
+            models.Q(organization_id__in=scope.whole_organization_ids)
+            | models.Q(pk__in=Case.objects.visible_to(user).values("citizen_id"))
+        )
 
 
 class Citizen(models.Model):

@@ -21,6 +21,7 @@ from guichet.conversations.models import (
     Direction,
     Message,
 )
+from guichet.core.html import sanitize_html
 
 if TYPE_CHECKING:
     from guichet.cases.actions import UploadedFile
@@ -92,9 +93,11 @@ def reply_channels(case: Case) -> list[str]:
 
 def _citizen_address(case: Case, channel: str) -> str:
     """Where to write on `channel`: the address they last wrote from, or a known contact point."""
+    known = ContactPoint.objects.filter(citizen_id=case.citizen_id).values("value")
     last = (
-        Message.objects.filter(case=case, channel=channel, direction=Direction.INBOUND)
-        .exclude(sender_address="")
+        Message.objects.filter(
+            case=case, channel=channel, direction=Direction.INBOUND, sender_address__in=known
+        )
         .order_by("-created_at", "-pk")
         .values_list("sender_address", flat=True)
         .first()
@@ -224,7 +227,8 @@ def record_inbound_message(
         subject=subject[:300],
         text=text,
         quoted_text=quoted_text,
-        html=html,
+        # Whatever the channel did, what the desk will show as HTML is sanitised here once more.
+        html=sanitize_html(html) if html else "",
         external_id=external_id[:300],
         email_message_id=email_message_id[:300],
         in_reply_to=(in_reply_to[0] if in_reply_to else "")[:300],

@@ -374,6 +374,7 @@ def _identify(run: _Run) -> None:
         contacts=[c.value for c in contacts],
         ignored=ignored,
         other_owners=run.resolution.other_owners,
+        unattached=run.resolution.unattached,
     )
 
 

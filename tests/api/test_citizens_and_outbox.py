@@ -55,14 +55,16 @@ def test_other_town_token_gets_404_on_a_town_citizen(api, other_token, sms_case)
 
 
 @pytest.mark.django_db
-def test_agent_sees_the_citizen_but_only_cases_of_their_departments(client, roads_agent, sms_case):
+def test_agent_sees_no_citizen_outside_their_departments(
+    client, roads_agent, civil_agent, sms_case
+):
+    # The citizen's only case is in État civil: a Voirie agent has no business with their record.
     client.force_login(roads_agent)
-
+    assert client.get(f"/api/v1/citizens/{sms_case.citizen_id}").status_code == 404
+    client.force_login(civil_agent)
     response = client.get(f"/api/v1/citizens/{sms_case.citizen_id}")
-
     assert response.status_code == 200
-    assert response.json()["cases"] == []
-    assert response.json()["conversations"] == []
+    assert [c["reference"] for c in response.json()["cases"]] == [sms_case.reference]
 
 
 @pytest.mark.django_db

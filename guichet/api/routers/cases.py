@@ -58,6 +58,14 @@ class CaseFilters(Schema):
     def _slug(cls, value: str | None) -> str | None:
         return None if value is None else clean_text(value)
 
+    @field_validator("updated_since")
+    @classmethod
+    def _plausible_date(cls, value: datetime | None) -> datetime | None:
+        # Years at the ends of the calendar overflow once converted between time zones.
+        if value is not None and not 1900 <= value.year <= 9000:
+            raise ValueError("updated_since must be a date between the years 1900 and 9000")
+        return value
+
     @field_validator("status")
     @classmethod
     def _status(cls, value: str | None) -> str | None:

@@ -26,7 +26,7 @@ from guichet.api.schemas import (
     clean_text,
 )
 from guichet.channels.base import InboundAttachment, InboundMessage
-from guichet.citizens.identity import InvalidContactPoint, normalise_contact
+from guichet.citizens.identity import OPAQUE_ID_CHANNELS, InvalidContactPoint, normalise_contact
 from guichet.citizens.models import ContactKind
 from guichet.conversations.models import Channel
 from guichet.intake.models import RecordStatus
@@ -131,7 +131,7 @@ class MessageIn(Schema):
             contact = normalise_contact(value, channel=channel)
         except InvalidContactPoint as exc:
             raise ValueError(str(exc)) from None
-        if contact.kind == ContactKind.OTHER:
+        if contact.kind == ContactKind.OTHER and channel not in OPAQUE_ID_CHANNELS:
             raise ValueError(f"not an email address or a phone number: {value!r}")
         if channel in PHONE_CHANNELS and contact.kind != ContactKind.PHONE:
             raise ValueError(f"a {channel} sender must be a phone number, not {value!r}")

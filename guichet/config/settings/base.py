@@ -232,13 +232,17 @@ GUICHET_INTAKE_MAX_ATTEMPTS = env_int("GUICHET_INTAKE_MAX_ATTEMPTS", 5)
 # Replies carry a Reply-To with a signed case token (mairie+c12-k3j5h7g2m4@ville.fr): the mail server
 # must deliver sub-addresses to the mailbox (most do). Off: plain reply address.
 GUICHET_REPLY_TOKEN_ADDRESSES = env_bool("GUICHET_REPLY_TOKEN_ADDRESSES", True)
+# A citizen's email with no reply headers or reference joins their open case on the same topic if
+# it was active in the last N days (shown to the agent as a link they can undo).
+GUICHET_SUGGESTED_LINK_DAYS = env_int("GUICHET_SUGGESTED_LINK_DAYS", 14)
 # Acknowledgements sent to one sender per hour at most (mail-loop and flood protection).
 GUICHET_ACKNOWLEDGEMENTS_PER_HOUR = env_int("GUICHET_ACKNOWLEDGEMENTS_PER_HOUR", 3)
 # Default phone region for numbers written without a country code.
 GUICHET_PHONE_REGION = env_str("GUICHET_PHONE_REGION", "FR")
 
 # Form posts: non-file fields above this size are refused with a clear error.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# (The API carries attachments base64-encoded in JSON: 25 MB of files take about 34 MB.)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 36 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Security headers suited to a public administration's site.

@@ -30,7 +30,7 @@ from guichet.cases.queries import (
 )
 from guichet.citizens.models import Citizen
 from guichet.conversations.attachments import check_attachment
-from guichet.conversations.models import Channel
+from guichet.conversations.models import Channel, Message
 from guichet.organizations.models import Department, Topic, User
 
 TEXT_MAX_LENGTH = 20_000
@@ -306,6 +306,22 @@ class TopicForm(forms.Form):
         field = self.fields["topic"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
         field.queryset = case_topics(case)
+
+
+class SplitForm(forms.Form):
+    """Which of the case's messages from the citizen becomes a request of its own."""
+
+    message = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_message(self) -> Message:
+        message = Message.objects.filter(case=self.case, pk=self.cleaned_data["message"]).first()
+        if message is None:
+            raise forms.ValidationError(_("This message is not part of the request."))
+        return message
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ class EntryView:
     steps: list[StepView] = field(default_factory=list)
     routing_summary: str = ""
     actor: str = ""
+    # The message joined the case by an automatic guess the agent can undo.
+    suggested_link: bool = False
 
 
 def _label(choices: type[Any], value: Any) -> str:
@@ -111,6 +113,13 @@ def describe_event(event: CaseEvent) -> tuple[str, list[str]]:
         }
         if data.get("reason"):
             details.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    elif kind == EventKind.MESSAGE_SPLIT:
+        if data.get("to"):
+            title = _("A message was made the separate request %(reference)s") % {
+                "reference": data["to"]
+            }
+        else:
+            title = _("Separated from the request %(reference)s") % {"reference": data.get("from")}
     elif kind == EventKind.DELIVERY_FAILED:
         title = _("Delivery failed on %(channel)s") % {
             "channel": channel_label(str(data.get("channel") or ""))
@@ -139,6 +148,10 @@ _THREAD_HOW = {
     "reference in subject": gettext_lazy("the request's reference is in the subject"),
     "reference in text": gettext_lazy("the request's reference is in the text"),
     "tracking page": gettext_lazy("sent from the request's tracking page"),
+    "signed reply address": gettext_lazy("it was sent to this request's own reply address"),
+    "suggested: same citizen, same topic, still open": gettext_lazy(
+        "linked automatically: same citizen, same topic, request still open"
+    ),
     "follow-up of a closed request": gettext_lazy(
         "follow-up of a closed request: a new one was opened"
     ),
@@ -186,6 +199,22 @@ def _identify_lines(data: Mapping[str, Any]) -> list[str]:
         lines.append(
             _("Contact points given: %(values)s")
             % {"values": ", ".join(map(str, data["contacts"]))}
+        )
+    if data.get("unattached"):
+        lines.append(
+            _(
+                "Written from an address not on the citizen's record, which was not added "
+                "(check who wrote before answering): %(values)s"
+            )
+            % {"values": ", ".join(map(str, data["unattached"]))}
+        )
+    if data.get("relayed_by"):
+        lines.append(
+            _("Relayed by %(relay)s for %(sender)s.")
+            % {
+                "relay": data["relayed_by"],
+                "sender": data.get("real_sender") or _("an unknown sender"),
+            }
         )
     if data.get("ignored"):
         lines.append(
@@ -319,6 +348,10 @@ def present_timeline(
             message = entry.message
             steps = [describe_step(step.data or {}, topic_names) for step in entry.reception_steps]
             route = next((step for step in steps if step.name == "route" and step.lines), None)
+            suggested = any(
+                (step.data or {}).get("step") == "thread" and (step.data or {}).get("suggested")
+                for step in entry.reception_steps
+            )
             views.append(
                 EntryView(
                     kind=str(message.direction),
@@ -328,6 +361,7 @@ def present_timeline(
                     attachments=list(message.attachments.all()),
                     steps=steps,
                     routing_summary=route.lines[0] if route else "",
+                    suggested_link=suggested,
                 )
             )
         elif entry.event is not None:

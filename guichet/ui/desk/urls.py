@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
+import guichet.ui.converters  # noqa: F401 — registers the path converters
 from guichet.ui.desk.views import attachments, case, citizen, queue
 
 app_name = "desk"
@@ -20,14 +21,15 @@ urlpatterns: list[URLPattern] = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("", queue.queue, name="queue"),
-    path("demandes/<str:reference>/", case.case_detail, name="case"),
-    path("demandes/<str:reference>/repondre/", case.case_reply, name="case_reply"),
-    path("demandes/<str:reference>/note/", case.case_note, name="case_note"),
-    path("demandes/<str:reference>/attribuer/", case.case_assign, name="case_assign"),
-    path("demandes/<str:reference>/transferer/", case.case_transfer, name="case_transfer"),
-    path("demandes/<str:reference>/statut/", case.case_transition, name="case_transition"),
-    path("demandes/<str:reference>/priorite/", case.case_priority, name="case_priority"),
-    path("demandes/<str:reference>/motif/", case.case_topic, name="case_topic"),
+    path("demandes/<reference:reference>/", case.case_detail, name="case"),
+    path("demandes/<reference:reference>/repondre/", case.case_reply, name="case_reply"),
+    path("demandes/<reference:reference>/note/", case.case_note, name="case_note"),
+    path("demandes/<reference:reference>/attribuer/", case.case_assign, name="case_assign"),
+    path("demandes/<reference:reference>/transferer/", case.case_transfer, name="case_transfer"),
+    path("demandes/<reference:reference>/statut/", case.case_transition, name="case_transition"),
+    path("demandes/<reference:reference>/priorite/", case.case_priority, name="case_priority"),
+    path("demandes/<reference:reference>/motif/", case.case_topic, name="case_topic"),
+    path("demandes/<reference:reference>/separer/", case.case_split, name="case_split"),
     path("usagers/<int:citizen_id>/", citizen.citizen_detail, name="citizen"),
     path("usagers/<int:citizen_id>/fusion/", citizen.citizen_merge, name="citizen_merge"),
     path("pieces-jointes/<int:attachment_id>/", attachments.attachment_download, name="attachment"),

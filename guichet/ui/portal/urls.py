@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import guichet.ui.converters  # noqa: F401 — registers the path converters
 from guichet.ui.portal import views
 
 app_name = "portal"
@@ -11,9 +12,9 @@ urlpatterns = [
     path("portail/<slug:org_slug>/logo/", views.logo, name="logo"),
     path("portail/<slug:org_slug>/demande/", views.request_form, name="request"),
     path("portail/<slug:org_slug>/demande/recue/<str:signed>/", views.received, name="received"),
-    path("portail/<slug:org_slug>/suivi/<str:token>/", views.tracking, name="tracking"),
+    path("portail/<slug:org_slug>/suivi/<token:token>/", views.tracking, name="tracking"),
     path(
-        "portail/<slug:org_slug>/suivi/<str:token>/documents/<int:attachment_id>/",
+        "portail/<slug:org_slug>/suivi/<token:token>/documents/<int:attachment_id>/",
         views.attachment,
         name="attachment",
     ),

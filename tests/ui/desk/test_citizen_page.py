@@ -56,7 +56,8 @@ def test_citizen_page_shows_contacts_visible_cases_and_conversations(
     assert "Merge a duplicate record" not in body
 
 
-def test_citizen_page_formats_phones_nationally(client, civil_agent, citizen):
+def test_citizen_page_formats_phones_nationally(client, civil_agent, citizen, make_case):
+    make_case("etat-civil")
     client.force_login(civil_agent)
 
     body = client.get(citizen_url(citizen)).content.decode()
@@ -155,7 +156,8 @@ def test_merge_with_a_record_of_another_organization_or_itself_is_refused(
     assert Citizen.objects.filter(merged_into__isnull=False).count() == 0
 
 
-def test_an_agent_cannot_merge(client, civil_agent, citizen, duplicate):
+def test_an_agent_cannot_merge(client, civil_agent, citizen, duplicate, make_case):
+    make_case("etat-civil")  # the agent handles one of the citizen's requests
     client.force_login(civil_agent)
 
     assert client.get(merge_url(citizen), {"source": duplicate.pk}).status_code == 403
@@ -189,3 +191,17 @@ def test_a_supervisor_of_another_organization_cannot_reach_the_merge(
 
     assert response.status_code == 404
     assert CitizenMerge.objects.count() == 0
+
+
+def test_agents_see_only_citizens_of_their_departments_requests(
+    client, civil_agent, roads_agent, citizen, make_case
+):
+    from guichet.audit.models import AuditEntry
+
+    make_case("etat-civil")
+    client.force_login(roads_agent)
+    assert client.get(citizen_url(citizen)).status_code == 404
+    client.force_login(civil_agent)
+    assert client.get(citizen_url(citizen)).status_code == 200
+    entry = AuditEntry.objects.get(action="citizen.viewed")
+    assert (entry.actor, entry.object_id) == (civil_agent, str(citizen.pk))

@@ -29,6 +29,7 @@ from guichet.cases.actions import (
     do_reply_case,
     do_set_priority,
     do_set_topic,
+    do_split_message,
     do_transfer_case,
     do_transition_case,
     record_case_view,
@@ -45,6 +46,7 @@ from guichet.ui.desk.forms import (
     NoteForm,
     PriorityForm,
     ReplyForm,
+    SplitForm,
     TopicForm,
     TransferForm,
     TransitionForm,
@@ -255,6 +257,13 @@ def _topic(request: DeskRequest, case: Case, form: TopicForm) -> str:
     return _("Topic set to %(topic)s.") % {"topic": topic.name}
 
 
+def _split(request: DeskRequest, case: Case, form: SplitForm) -> str:
+    new_case = do_split_message(case, form.cleaned_data["message"], actor=request.user)
+    return _("The message is now the separate request %(reference)s.") % {
+        "reference": new_case.reference
+    }
+
+
 def _action(name: str, build: FormBuilder, perform: Performer) -> Callable[..., HttpResponseBase]:
     @require_POST
     @desk_view
@@ -279,3 +288,4 @@ case_transfer = _action(
 case_transition = _action("transition", lambda case, choices, kw: TransitionForm(**kw), _transition)
 case_priority = _action("priority", lambda case, choices, kw: PriorityForm(**kw), _priority)
 case_topic = _action("topic", lambda case, choices, kw: TopicForm(case=case, **kw), _topic)
+case_split = _action("split", lambda case, choices, kw: SplitForm(case=case, **kw), _split)

@@ -17,6 +17,7 @@ from guichet.citizens.actions import (
     MergeNotAllowed,
     access_citizen,
     do_merge_citizens,
+    record_citizen_view,
 )
 from guichet.citizens.models import Citizen
 from guichet.citizens.queries import citizen_overview, merge_candidates, search_citizens
@@ -50,6 +51,7 @@ def citizen_detail(request: DeskRequest, citizen_id: int) -> HttpResponse:
     citizen = _visible_citizen(request, citizen_id)
     if citizen is None:
         return render_not_found(request)
+    record_citizen_view(citizen, actor=request.user)
     overview = citizen_overview(request.user, citizen)
     may_merge = _may_merge(request, citizen) and citizen.merged_into_id is None
     search_form = CitizenSearchForm(request.GET if "q" in request.GET else None)

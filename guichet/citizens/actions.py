@@ -100,7 +100,12 @@ def resolve_citizen(
     for contact in contacts:
         owner = owners.get(contact)
         if owner is None:
-            _attach_contact_point(organization, citizen, contact)
+            attached = _attach_contact_point(organization, citizen, contact)
+            if not attached and created:
+                # Another process created this person a moment ago: use their record, drop ours
+                # (it has nothing attached yet).
+                citizen.delete()
+                return resolve_citizen(organization, contacts, display_name=display_name)
         elif owner != citizen.pk:
             other_owners[contact.value] = owner
     ContactPoint.objects.filter(citizen=citizen, value__in=[c.value for c in contacts]).update(
@@ -111,7 +116,8 @@ def resolve_citizen(
 
 def _attach_contact_point(
     organization: Organization, citizen: Citizen, contact: NormalisedContact
-) -> None:
+) -> bool:
+    """Give the contact point to `citizen`; False if another process gave it to someone first."""
     try:
         with transaction.atomic():
             ContactPoint.objects.create(
@@ -122,8 +128,8 @@ def _attach_contact_point(
                 value=contact.value,
             )
     except IntegrityError:
-        # Another process attached it a moment ago; it has an owner now, which is all we need.
-        pass
+        return False
+    return True
 
 
 def access_citizen(user: Any, citizen_id: int) -> Citizen:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import smtplib
+from datetime import timedelta
 from email.utils import formataddr
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from guichet.channels.base import DeliveryReceipt, OutboundAttachment, OutboundMessage, registry
@@ -63,19 +66,38 @@ def deliver(message_id: int) -> DeliveryReceipt | None:
         return None
     outbound = build_outbound(message)
     adapter = registry.get(message.channel)
+    retry_at = None
+    message.delivery_attempts += 1
     if not outbound.recipient_address and adapter.delivers_itself:
         receipt = DeliveryReceipt(DeliveryStatus.FAILED, error="no address to write to")
     else:
         try:
             receipt = adapter.send(outbound)
         except Exception as exc:
-            receipt = DeliveryReceipt(DeliveryStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            receipt = DeliveryReceipt(DeliveryStatus.FAILED, error=error)
+            if (
+                is_transient(exc)
+                and message.delivery_attempts < settings.GUICHET_DELIVERY_MAX_ATTEMPTS
+            ):
+                # The server is down or busy: the message stays queued and is tried again.
+                receipt = DeliveryReceipt(DeliveryStatus.QUEUED, error=error)
+                retry_at = timezone.now() + timedelta(minutes=2**message.delivery_attempts)
     with transaction.atomic():
         message.delivery_status = receipt.status
         message.delivery_error = receipt.error[:2000]
+        message.next_delivery_at = retry_at
         if receipt.status in (DeliveryStatus.SENT, DeliveryStatus.PUBLISHED):
             message.sent_at = timezone.now()
-        message.save(update_fields=["delivery_status", "delivery_error", "sent_at"])
+        message.save(
+            update_fields=[
+                "delivery_status",
+                "delivery_error",
+                "sent_at",
+                "delivery_attempts",
+                "next_delivery_at",
+            ]
+        )
         if receipt.status == DeliveryStatus.FAILED:
             from guichet.cases.actions import append_event
             from guichet.cases.models import EventKind
@@ -87,3 +109,27 @@ def deliver(message_id: int) -> DeliveryReceipt | None:
                 data={"error": receipt.error[:500], "channel": message.channel},
             )
     return receipt
+
+
+def is_transient(exc: Exception) -> bool:
+    """A failure worth retrying: the network or the server, not the message (a 5xx refusal)."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _message in exc.recipients.values())
+    return isinstance(exc, OSError | smtplib.SMTPException)
+
+
+def due_deliveries(limit: int = 200) -> list[int]:
+    """Queued messages whose retry time has come, or whose delivery task was lost (queued for
+    more than ten minutes without an attempt)."""
+    now = timezone.now()
+    return list(
+        Message.objects.filter(delivery_status=DeliveryStatus.QUEUED)
+        .filter(
+            Q(next_delivery_at__lte=now)
+            | Q(next_delivery_at__isnull=True, created_at__lte=now - timedelta(minutes=10))
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

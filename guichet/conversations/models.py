@@ -129,6 +129,9 @@ class Message(models.Model):
         _("delivery"), max_length=24, choices=DeliveryStatus.choices, blank=True, default=""
     )
     delivery_error = models.TextField(_("delivery error"), blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    # When a delivery that failed for a passing reason (server down) is tried again.
+    next_delivery_at = models.DateTimeField(_("next delivery attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
 

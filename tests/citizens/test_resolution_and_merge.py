@@ -93,3 +93,23 @@ def test_merge_refusals_change_nothing(who, town, other_town, supervisor, civil_
     assert CitizenMerge.objects.count() == 0
     assert AuditEntry.objects.count() == 0
     assert ContactPoint.objects.get(value="a@example.org").citizen == source
+
+
+def test_two_first_messages_at_once_make_one_citizen(town, monkeypatch):
+    """The race of two processes seeing a new address at the same time, replayed in one: the
+    lookup finds no owner, then the other process attaches the address before this one does."""
+    from guichet.citizens import actions
+
+    real_owners = actions._owners
+    rival = CitizenFactory(organization=town, display_name="Créé par l'autre processus")
+
+    def owners_then_rival_wins(organization_id, contacts_):
+        found = real_owners(organization_id, contacts_)
+        if not ContactPoint.objects.filter(value="new.person@example.org").exists():
+            add_email(rival, "new.person@example.org")
+        return found
+
+    monkeypatch.setattr(actions, "_owners", owners_then_rival_wins)
+    result = resolve_citizen(town, contacts("new.person@example.org"))
+    assert result.citizen == rival
+    assert Citizen.objects.count() == 1

@@ -235,6 +235,8 @@ GUICHET_REPLY_TOKEN_ADDRESSES = env_bool("GUICHET_REPLY_TOKEN_ADDRESSES", True)
 # A citizen's email with no reply headers or reference joins their open case on the same topic if
 # it was active in the last N days (shown to the agent as a link they can undo).
 GUICHET_SUGGESTED_LINK_DAYS = env_int("GUICHET_SUGGESTED_LINK_DAYS", 14)
+# Attempts to deliver an outbound message when the mail server is unreachable or busy (4xx).
+GUICHET_DELIVERY_MAX_ATTEMPTS = env_int("GUICHET_DELIVERY_MAX_ATTEMPTS", 6)
 # Acknowledgements sent to one sender per hour at most (mail-loop and flood protection).
 GUICHET_ACKNOWLEDGEMENTS_PER_HOUR = env_int("GUICHET_ACKNOWLEDGEMENTS_PER_HOUR", 3)
 # Default phone region for numbers written without a country code.
@@ -257,7 +259,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "guichet.core.logfilters.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -49,6 +49,8 @@ class Command(BaseCommand):
                 port=options["port"],
                 log_level="info",
                 lifespan="off",
+                # Django's LOGGING applies (it redacts tracking links from the access log).
+                log_config=None,
             )
         finally:
             for child in children:

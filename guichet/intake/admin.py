@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ class AttentionFilter(admin.SimpleListFilter):
         self, request: HttpRequest, queryset: models.QuerySet[Any]
     ) -> models.QuerySet[Any]:
         if self.value() == "yes":
-            return queryset.filter(status__in=[RecordStatus.FAILED, RecordStatus.HELD])
+            return InboundRecord.objects.needing_attention().filter(pk__in=queryset.values("pk"))
         return queryset
 
 
@@ -80,9 +81,8 @@ class InboundRecordAdmin(OrganizationScopedAdmin):
     def case_link(self, obj: InboundRecord) -> str:
         if obj.case is None:
             return "—"
-        return format_html(
-            '<a href="/desk/demandes/{}/">{}</a>', obj.case.reference, obj.case.reference
-        )
+        url = reverse("desk:case", args=[obj.case.reference])
+        return format_html('<a href="{}">{}</a>', url, obj.case.reference)
 
     @admin.action(description=_("Retry the selected messages now"))
     def retry(self, request: HttpRequest, queryset: models.QuerySet[InboundRecord]) -> None:

@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from guichet.cases.actions import UploadedFile
@@ -29,9 +27,9 @@ from guichet.cases.queries import (
     transfer_departments,
 )
 from guichet.citizens.models import Citizen
-from guichet.conversations.attachments import check_attachment
 from guichet.conversations.models import Channel, Message
 from guichet.organizations.models import Department, Topic, User
+from guichet.ui.uploads import MultipleFileField, check_uploads
 
 TEXT_MAX_LENGTH = 20_000
 
@@ -41,10 +39,6 @@ def channel_label(channel: str) -> str:
         return str(Channel(channel).label)
     except ValueError:
         return channel
-
-
-def _megabytes(size: int) -> float:
-    return round(size / 1_048_576, 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,24 +128,6 @@ class QueueFilterForm(forms.Form):
 # Files
 
 
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; cleans to a list of Django uploaded files."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[DjangoUploadedFile]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
 class _FilesMixin:
     """Reads the uploaded files once, checks them as attachments are checked on reception (size,
     type sniffed from the content) and refuses the form rather than sending a file that would be
@@ -160,39 +136,10 @@ class _FilesMixin:
     cleaned_data: dict[str, Any]
 
     def clean_attachments(self) -> list[UploadedFile]:
-        uploads: Sequence[DjangoUploadedFile] = self.cleaned_data.get("attachments") or []
-        per_file = settings.GUICHET_ATTACHMENT_MAX_BYTES
-        total_limit = settings.GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES
-        problems: list[str] = []
-        files: list[UploadedFile] = []
-        total = 0
-        for upload in uploads:
-            name = upload.name or "piece-jointe"
-            size = upload.size or 0
-            if size > per_file:
-                problems.append(
-                    str(_("%(name)s is %(size)s MB, above the %(limit)s MB limit."))
-                    % {"name": name, "size": _megabytes(size), "limit": _megabytes(per_file)}
-                )
-                continue
-            content = upload.read()
-            check = check_attachment(name, upload.content_type or "", content)
-            if check.refused_reason:
-                problems.append(
-                    str(_("%(name)s cannot be sent: %(reason)s."))
-                    % {"name": name, "reason": check.refused_reason}
-                )
-                continue
-            total += len(content)
-            files.append(UploadedFile(name, check.content_type, content))
-        if total > total_limit:
-            problems.append(
-                str(_("The attachments total %(size)s MB, above the %(limit)s MB limit."))
-                % {"size": _megabytes(total), "limit": _megabytes(total_limit)}
-            )
-        if problems:
-            raise forms.ValidationError(problems)
-        return files
+        accepted, errors = check_uploads(self.cleaned_data.get("attachments") or [])
+        if errors:
+            raise forms.ValidationError(errors)
+        return [UploadedFile(f.filename, f.content_type, f.content) for f in accepted]
 
 
 # ---------------------------------------------------------------------------------------------

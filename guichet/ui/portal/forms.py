@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from guichet.channels.base import InboundAttachment
 from guichet.citizens.identity import InvalidContactPoint, normalise_email, normalise_phone
-from guichet.conversations.attachments import check_attachment, clean_filename
 from guichet.organizations.models import Topic
+from guichet.ui.uploads import MultipleFileField, check_uploads, megabytes
 
 MAX_FILES = 5
 MESSAGE_MAX_LENGTH = 10_000
@@ -49,10 +49,6 @@ _TYPE_LABELS = {
 }
 
 
-def megabytes(size: int) -> str:
-    return f"{round(size / 1_048_576, 1):g}"
-
-
 def accepted_type_labels() -> list[str]:
     return [
         _TYPE_LABELS[t][0] if t in _TYPE_LABELS else t for t in settings.GUICHET_ATTACHMENT_TYPES
@@ -77,71 +73,6 @@ def attachments_help() -> str:
         "size": megabytes(settings.GUICHET_ATTACHMENT_MAX_BYTES),
         "types": ", ".join(accepted_type_labels()),
     }
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.Field):
-    """Several files in one input; returns the list of uploaded files (possibly empty)."""
-
-    widget = MultipleFileInput
-
-    def to_python(self, data: Any) -> list[UploadedFile]:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [f for f in files if isinstance(f, UploadedFile) and f.name]
-
-    def validate(self, value: Any) -> None:
-        if self.required and not value:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-
-
-def check_uploads(files: Sequence[UploadedFile]) -> tuple[list[InboundAttachment], list[str]]:
-    """The files as `InboundAttachment`s, or the reasons they are refused (one line per file)."""
-    errors: list[str] = []
-    accepted: list[InboundAttachment] = []
-    if len(files) > MAX_FILES:
-        errors.append(
-            _("You sent %(count)s files; %(max)s at most are accepted.")
-            % {"count": len(files), "max": MAX_FILES}
-        )
-        return [], errors
-    limit = settings.GUICHET_ATTACHMENT_MAX_BYTES
-    total = 0
-    for upload in files:
-        name = clean_filename(upload.name or "")
-        size = upload.size or 0
-        total += size
-        if size > limit:
-            # Not read into memory: the size alone refuses it (same wording as check_attachment).
-            reason = _("the file is %(size)s MB, above the %(limit)s MB limit") % {
-                "size": round(size / 1_048_576, 1),
-                "limit": round(limit / 1_048_576, 1),
-            }
-            errors.append(_("%(filename)s: %(reason)s.") % {"filename": name, "reason": reason})
-            continue
-        upload.seek(0)
-        content = upload.read()
-        declared = upload.content_type or ""
-        check = check_attachment(name, declared, content)
-        if check.refused_reason:
-            errors.append(
-                _("%(filename)s: %(reason)s.") % {"filename": name, "reason": check.refused_reason}
-            )
-            continue
-        accepted.append(
-            InboundAttachment(filename=name, content_type=check.content_type, content=content)
-        )
-    total_limit = settings.GUICHET_MESSAGE_ATTACHMENTS_MAX_BYTES
-    if not errors and total > total_limit:
-        errors.append(
-            _("Together the files weigh %(size)s MB, above the %(limit)s MB limit.")
-            % {"size": megabytes(total), "limit": megabytes(total_limit)}
-        )
-    return ([] if errors else accepted), errors
 
 
 class NonceField(forms.CharField):
@@ -177,10 +108,13 @@ class AttachmentsMixin(forms.Form):
 
     def clean_attachments(self) -> list[UploadedFile]:
         files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
-        accepted, errors = check_uploads(files)
+        accepted, errors = check_uploads(files, max_files=MAX_FILES)
         if errors:
             raise forms.ValidationError(errors)
-        self.inbound_attachments = tuple(accepted)
+        self.inbound_attachments = tuple(
+            InboundAttachment(filename=f.filename, content_type=f.content_type, content=f.content)
+            for f in accepted
+        )
         return files
 
 

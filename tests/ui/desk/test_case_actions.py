@@ -137,7 +137,7 @@ def test_reply_with_a_disguised_file_is_refused_and_nothing_is_stored(
 
     assert response.status_code == 400
     body = response.content.decode()
-    assert "photo.jpg cannot be sent" in body
+    assert "photo.jpg: the file claims to be image/jpeg" in body
     assert 'id="id_reply-attachments_error"' in body
     assert snapshot(email_case) == before
     assert mailoutbox == []

@@ -225,8 +225,9 @@ GUICHET_ATTACHMENT_TYPES = env_list(
         "application/vnd.ms-excel",
     ],
 )
-# A raw inbound message larger than this is kept aside (stored, flagged) instead of being processed.
-GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 40 * 1024 * 1024)
+# A raw inbound message larger than this is kept aside (stored, flagged) instead of being processed
+# (25 MB of attachments, base64-encoded, fit below it).
+GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 36 * 1024 * 1024)
 # How many times a failed pipeline step is retried automatically before waiting for an administrator.
 GUICHET_INTAKE_MAX_ATTEMPTS = env_int("GUICHET_INTAKE_MAX_ATTEMPTS", 5)
 # Replies carry a Reply-To with a signed case token (mairie+c12-k3j5h7g2m4@ville.fr): the mail server

@@ -14,3 +14,7 @@ class ChannelsConfig(AppConfig):
         registry.register(EmailAdapter())
         registry.register(PortalAdapter())
         registry.register(IntegrationRelayAdapter(), fallback=True)
+
+        from guichet.channels.email.providers import connect_signals
+
+        connect_signals()

@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("guichet.ui.desk.urls")),
     path("api/", include("guichet.api.urls")),
+    path("webhooks/email/", include("guichet.channels.email.webhooks")),
     path("", include("guichet.ui.portal.urls")),
 ]

@@ -6,6 +6,7 @@ import smtplib
 from datetime import timedelta
 from email.utils import formataddr
 
+from anymail.exceptions import AnymailAPIError
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -113,6 +114,10 @@ def deliver(message_id: int) -> DeliveryReceipt | None:
 
 def is_transient(exc: Exception) -> bool:
     """A failure worth retrying: the network or the server, not the message (a 5xx refusal)."""
+    if isinstance(exc, AnymailAPIError):
+        from guichet.channels.email.providers import is_transient_provider_error
+
+        return is_transient_provider_error(exc)
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

@@ -188,7 +188,7 @@ def test_the_command_serves_until_stopped(town):
 
     assert results == [{}]
     assert out.getvalue() == (
-        f"SMTP ingress listening on 127.0.0.1:{port} (messages up to 41943040 bytes; "
+        f"SMTP ingress listening on 127.0.0.1:{port} (messages up to 37748736 bytes; "
         "Ctrl-C to stop)\nStopped.\n"
     )
     assert Case.objects.get().subject == "Par la commande"

@@ -51,7 +51,26 @@ def append_event(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = new_event(
+        case, kind, actor=actor, actor_label=actor_label, message=message, data=data, at=at
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def new_event(
+    case: Case,
+    kind: str,
+    *,
+    actor: Any = None,
+    actor_label: str = "",
+    message: Message | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """The event `append_event` writes, not saved yet: a caller that appends several at once (the
+    inbound pipeline) saves them with one `CaseEvent.objects.bulk_create`."""
+    return CaseEvent(
         organization_id=case.organization_id,
         case=case,
         kind=kind,
@@ -90,8 +109,14 @@ def open_case(
     channel: str,
     at: datetime | None = None,
     follows: Case | None = None,
+    last_inbound_at: datetime | None = None,
+    pending_events: list[CaseEvent] | None = None,
 ) -> Case:
-    """A new case with its reference and announced due date; routing fills topic and department."""
+    """A new case with its reference and announced due date; routing fills topic and department.
+
+    `last_inbound_at`: when the case is opened by a citizen's message. `pending_events`: a list the
+    "created" event is added to, unsaved, for the caller to save with its own events in one
+    insert (see `new_event`); without it, the event is saved here."""
     now = at or timezone.now()
     case = Case.objects.create(
         organization=organization,
@@ -103,14 +128,19 @@ def open_case(
         due_at=compute_due_at(organization, None, now),
         created_at=now,
         updated_at=now,
+        last_inbound_at=last_inbound_at,
     )
-    append_event(
+    created = new_event(
         case,
         EventKind.CREATED,
         actor_label=citizen.display_name or "",
         data={"channel": channel, "follows": follows.reference if follows else None},
         at=now,
     )
+    if pending_events is None:
+        created.save(force_insert=True)
+    else:
+        pending_events.append(created)
     return case
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -34,22 +35,28 @@ class Resolution:
     other_owners: dict[str, int] = field(default_factory=dict)
     # New contact points not added to the citizen's record (see `known_citizen`).
     unattached: list[str] = field(default_factory=list)
+    # The values among the given contact points that are the citizen's once resolved (already
+    # theirs or attached now): callers may rely on these without reading them again.
+    owned: frozenset[str] = frozenset()
 
 
 def _owners(
     organization_id: int, contacts: list[NormalisedContact]
-) -> dict[NormalisedContact, int]:
+) -> tuple[dict[NormalisedContact, int], dict[int, Citizen]]:
+    """Who owns each of `contacts` already, and those owners' records (read in the same query)."""
     found: dict[NormalisedContact, int] = {}
+    citizens: dict[int, Citizen] = {}
     values = {c.value for c in contacts}
     rows = ContactPoint.objects.filter(
         organization_id=organization_id, value__in=values
-    ).values_list("kind", "channel", "value", "citizen_id")
+    ).select_related("citizen")
     wanted = set(contacts)
-    for kind, channel, value, citizen_id in rows:
-        key = NormalisedContact(kind, value, channel)
+    for point in rows:
+        key = NormalisedContact(point.kind, point.value, point.channel)
         if key in wanted:
-            found[key] = citizen_id
-    return found
+            found[key] = point.citizen_id
+            citizens[point.citizen_id] = point.citizen
+    return found, citizens
 
 
 def resolve_citizen(
@@ -72,12 +79,12 @@ def resolve_citizen(
     if not contacts:
         raise ValueError("a citizen is identified by at least one contact point")
     now = timezone.now()
-    owners = _owners(organization.pk, contacts)
+    owners, owner_records = _owners(organization.pk, contacts)
     citizen: Citizen | None = None
     matched_on = ""
     for contact in contacts:
         if contact in owners:
-            citizen = Citizen.objects.get(pk=owners[contact])
+            citizen = owner_records[owners[contact]]
             matched_on = contact.value
             break
     if citizen is None and known_citizen is not None:
@@ -97,25 +104,39 @@ def resolve_citizen(
         citizen.display_name = display_name[:200]
         citizen.save(update_fields=["display_name"])
     other_owners: dict[str, int] = {}
+    owned: set[str] = set()
     for contact in contacts:
         owner = owners.get(contact)
         if owner is None:
-            attached = _attach_contact_point(organization, citizen, contact)
+            # A new citizen's points are created already seen now: no update needed below.
+            attached = _attach_contact_point(
+                organization, citizen, contact, last_seen_at=now if created else None
+            )
             if not attached and created:
                 # Another process created this person a moment ago: use their record, drop ours
                 # (it has nothing attached yet).
                 citizen.delete()
                 return resolve_citizen(organization, contacts, display_name=display_name)
+            if attached:
+                owned.add(contact.value)
         elif owner != citizen.pk:
             other_owners[contact.value] = owner
-    ContactPoint.objects.filter(citizen=citizen, value__in=[c.value for c in contacts]).update(
-        last_seen_at=now
-    )
-    return Resolution(citizen, created, matched_on, other_owners)
+        else:
+            owned.add(contact.value)
+    if not created:
+        # (A new citizen has no other point than those just created, seen `now`.)
+        ContactPoint.objects.filter(citizen=citizen, value__in=[c.value for c in contacts]).update(
+            last_seen_at=now
+        )
+    return Resolution(citizen, created, matched_on, other_owners, owned=frozenset(owned))
 
 
 def _attach_contact_point(
-    organization: Organization, citizen: Citizen, contact: NormalisedContact
+    organization: Organization,
+    citizen: Citizen,
+    contact: NormalisedContact,
+    *,
+    last_seen_at: datetime | None = None,
 ) -> bool:
     """Give the contact point to `citizen`; False if another process gave it to someone first."""
     try:
@@ -126,6 +147,7 @@ def _attach_contact_point(
                 kind=contact.kind,
                 channel=contact.channel,
                 value=contact.value,
+                last_seen_at=last_seen_at or timezone.now(),
             )
     except IntegrityError:
         return False

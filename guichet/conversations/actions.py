@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -48,28 +49,56 @@ def reply_subject(subject: str, reference: str) -> str:
 
 
 def conversation_for(
-    case: Case, channel: str, contact_value: str = "", subject: str = ""
+    case: Case,
+    channel: str,
+    contact_value: str = "",
+    subject: str = "",
+    *,
+    case_is_new: bool = False,
 ) -> Conversation:
-    """The case's conversation on `channel` (with this address when given), created if needed."""
-    conversations = Conversation.objects.filter(case=case, channel=channel)
-    if contact_value:
-        conversations = conversations.filter(contact_value=contact_value)
-    conversation = conversations.order_by("-last_message_at").first()
-    if conversation is None:
-        conversation = Conversation.objects.create(
-            organization_id=case.organization_id,
-            citizen_id=case.citizen_id,
-            case=case,
-            channel=channel,
-            contact_value=contact_value,
-            subject=(subject or case.subject)[:300],
-        )
-    return conversation
+    """The case's conversation on `channel` (with this address when given), created if needed.
+    `case_is_new`: the case was opened in this transaction and has no conversation yet."""
+    return _conversation_for(case, channel, contact_value, subject, case_is_new=case_is_new)[0]
+
+
+def _conversation_for(
+    case: Case, channel: str, contact_value: str, subject: str, *, case_is_new: bool
+) -> tuple[Conversation, bool]:
+    conversation = None
+    if not case_is_new:
+        conversations = Conversation.objects.filter(case=case, channel=channel)
+        if contact_value:
+            conversations = conversations.filter(contact_value=contact_value)
+        conversation = conversations.order_by("-last_message_at").first()
+    if conversation is not None:
+        return conversation, False
+    conversation = Conversation.objects.create(
+        organization_id=case.organization_id,
+        citizen_id=case.citizen_id,
+        case=case,
+        channel=channel,
+        contact_value=contact_value,
+        subject=(subject or case.subject)[:300],
+    )
+    return conversation, True
 
 
 def _touch_conversation(conversation: Conversation) -> None:
     conversation.last_message_at = timezone.now()
     conversation.save(update_fields=["last_message_at"])
+
+
+@dataclass(frozen=True)
+class KnownThread:
+    """What a caller of `create_outbound_message` already knows, sparing the queries that would
+    find it: the citizen's address on the channel, the conversation on the channel (with that
+    address, for email) and the last inbound message in it that has an email Message-ID (None if
+    none has). The inbound pipeline knows them when it acknowledges the message that opened a
+    case: that message is the case's only one."""
+
+    recipient: str
+    conversation: Conversation
+    last_inbound: Message | None
 
 
 def reply_channels(case: Case) -> list[str]:
@@ -155,16 +184,28 @@ def create_outbound_message(
     author: Any,
     files: Sequence[UploadedFile] = (),
     sender_label: str = "",
+    is_automatic: bool = False,
+    known: KnownThread | None = None,
 ) -> Message:
-    """Store an outbound message (status queued) and schedule its delivery after commit."""
-    recipient = _citizen_address(case, channel)
-    conversation = conversation_for(case, channel, recipient if channel == Channel.EMAIL else "")
-    last_inbound = (
-        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
-        .exclude(email_message_id="")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    """Store an outbound message (status queued) and schedule its delivery after commit.
+    `is_automatic`: written by Guichet itself (an acknowledgement). `known`: see `KnownThread`."""
+    if known is None:
+        recipient = _citizen_address(case, channel)
+        conversation = conversation_for(
+            case, channel, recipient if channel == Channel.EMAIL else ""
+        )
+        last_inbound = (
+            Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+            .exclude(email_message_id="")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    else:
+        recipient, conversation, last_inbound = (
+            known.recipient,
+            known.conversation,
+            known.last_inbound,
+        )
     references: list[str] = []
     in_reply_to = ""
     if last_inbound is not None:
@@ -185,6 +226,7 @@ def create_outbound_message(
         in_reply_to=in_reply_to,
         references=" ".join(references),
         delivery_status=DeliveryStatus.QUEUED,
+        is_automatic=is_automatic,
     )
     _store_files(message, files)
     _touch_conversation(conversation)
@@ -214,8 +256,15 @@ def record_inbound_message(
     in_reply_to: Sequence[str],
     references: Sequence[str],
     inbound_record_id: int,
+    case_is_new: bool = False,
+    has_attachments: bool = True,
 ) -> Message:
-    conversation = conversation_for(case, channel, sender_address, subject)
+    """Store a message from the citizen on `case`, with the attachments its inbound record
+    holds. `case_is_new`: the case was opened in this transaction (it has no conversation yet);
+    `has_attachments=False`: the record was stored without any (nothing to link)."""
+    conversation, created = _conversation_for(
+        case, channel, sender_address, subject, case_is_new=case_is_new
+    )
     message = Message.objects.create(
         organization_id=case.organization_id,
         conversation=conversation,
@@ -235,10 +284,13 @@ def record_inbound_message(
         references=" ".join(references),
         inbound_record_id=inbound_record_id,
     )
-    Attachment.objects.filter(inbound_record_id=inbound_record_id, message__isnull=True).update(
-        message=message
-    )
-    _touch_conversation(conversation)
+    if has_attachments:
+        Attachment.objects.filter(inbound_record_id=inbound_record_id, message__isnull=True).update(
+            message=message
+        )
+    if not created:
+        # (A conversation created just now already carries the time of its first message.)
+        _touch_conversation(conversation)
     return message
 
 

@@ -10,6 +10,9 @@
 Steps 2-6 run in one transaction: if one fails, nothing of them is kept but the raw record, which
 is flagged with the failed step and retried; the administrators see it. Nothing is dropped, nothing
 is doubled.
+
+`receive` takes one message; `ingest_batch` takes many for one organization in one transaction
+(each message in savepoints of its own), for mailbox and file imports: see docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import hashlib
 import logging
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -27,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -34,18 +38,23 @@ from django.utils.translation import gettext as _
 from guichet.assist.classifiers import Classification, TopicProfile, default_classifier
 from guichet.cases.actions import (
     append_event,
+    new_event,
     open_case,
     reopen_or_resume_for_citizen,
     set_routing,
 )
 from guichet.cases.lifecycle import ACTIVE_STATUSES, Status
-from guichet.cases.models import Case, EventKind
+from guichet.cases.models import Case, CaseEvent, EventKind
 from guichet.cases.references import find_references
 from guichet.channels.base import InboundMessage
 from guichet.channels.email.addresses import case_id_from_addresses
 from guichet.citizens.actions import Resolution, resolve_citizen
 from guichet.citizens.identity import InvalidContactPoint, NormalisedContact, normalise_contact
-from guichet.conversations.actions import create_outbound_message, record_inbound_message
+from guichet.conversations.actions import (
+    KnownThread,
+    create_outbound_message,
+    record_inbound_message,
+)
 from guichet.conversations.attachments import store_attachment
 from guichet.conversations.delivery import tracking_url
 from guichet.conversations.models import Channel, DeliveryStatus, Direction, Message
@@ -105,9 +114,70 @@ class _Run:
     channel: str = ""
     # The case named by a signed reply address (mairie+c12-...@), if any.
     token_case: Case | None = None
+    # Timeline events written together when the record is done (one insert).
+    events: list[CaseEvent] = field(default_factory=list)
+    batch: _Batch | None = None
 
     def note(self, step: str, **detail: Any) -> None:
         self.log.append({"step": step, "at": timezone.now().isoformat(), **detail})
+
+    @property
+    def setup(self) -> _Setup:
+        """The organization's departments and topics, read once per batch (or per message)."""
+        if self.batch is None:
+            self.batch = _Batch()
+        return self.batch.setup(self.organization)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What classifying and routing read of an organization, in two queries: its departments
+    and its active topics (with their keyword profiles for the classifier)."""
+
+    departments: dict[int, Department]
+    topics: dict[int, Topic]
+    profiles: tuple[TopicProfile, ...]
+    by_slug: dict[str, int]
+
+    @classmethod
+    def load(cls, organization: Organization) -> _Setup:
+        departments = {d.pk: d for d in Department.objects.filter(organization=organization)}
+        topics = list(Topic.objects.filter(organization=organization, is_active=True))
+        return cls(
+            departments=departments,
+            topics={t.pk: t for t in topics},
+            profiles=tuple(
+                TopicProfile(t.pk, t.slug, t.name, tuple(t.keyword_list())) for t in topics
+            ),
+            by_slug={t.slug: t.pk for t in topics},
+        )
+
+
+class _Batch:
+    """What the messages of one batch share (`ingest_batch`; a lone message has its own).
+
+    - each organization's `_Setup`, read at its first use: a change made by an administrator is
+      seen from the next batch on;
+    - the identifiers known to have no record yet, each used once (its message creates it);
+    - with `defer_events`, the timeline events of the processed messages, written together when
+      the batch ends (nothing reads them before).
+    """
+
+    def __init__(self, *, defer_events: bool = False) -> None:
+        self._setups: dict[int, _Setup] = {}
+        self.unknown_ids: set[tuple[str, str]] = set()
+        self.defer_events = defer_events
+        self.events: list[CaseEvent] = []
+
+    def setup(self, organization: Organization) -> _Setup:
+        setup = self._setups.get(organization.pk)
+        if setup is None:
+            setup = self._setups[organization.pk] = _Setup.load(organization)
+        return setup
+
+    def write_events(self) -> None:
+        CaseEvent.objects.bulk_create(self.events)
+        self.events = []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,25 +194,91 @@ def receive(
 ) -> Reception:
     """Hand one inbound message to Guichet. Returns the raw record (with its case once processed);
     a message received before is not processed again (`duplicate=True`)."""
+    return _receive(
+        organization,
+        inbound,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        api_token=api_token,
+        batch=None,
+    )
+
+
+def ingest_batch(organization: Organization, inbounds: Iterable[InboundMessage]) -> list[Reception]:
+    """Receive several messages for one organization in one transaction, each as `receive` would.
+
+    For readers of a mailbox or of files (an IMAP poll, an import of .eml files): one commit per
+    batch instead of two per message, the organization's departments and topics read once, the
+    new identifiers found in one query, the timeline events written in one insert.
+    Each message keeps its own guarantees inside the batch: it is persisted raw (in a savepoint),
+    then processed in a savepoint of its own, so a message whose processing fails is rolled back
+    alone and flagged for retry while the others are kept; a duplicate is recognised, even of a
+    message earlier in the same batch.
+
+    What the batch changes: the raw records are committed with their processing, at the end of
+    the batch. An error that escapes `receive` (storage or database unavailable) rolls the whole
+    batch back and is raised: the caller must acknowledge its source (mark the IMAP messages, move
+    the files) only after this function returns, and may simply run the batch again.
+    """
+    inbound_list = list(inbounds)
+    batch = _Batch(defer_events=True)
+    with transaction.atomic():
+        # Which of these identifiers are new, in one query rather than one per message.
+        batch.unknown_ids = _unknown_identifiers(organization, inbound_list)
+        receptions = [_receive(organization, inbound, batch=batch) for inbound in inbound_list]
+        batch.write_events()
+    return receptions
+
+
+def _unknown_identifiers(
+    organization: Organization, batch: list[InboundMessage]
+) -> set[tuple[str, str]]:
+    """The (channel, external id) pairs of `batch` that no record of the organization has."""
+    wanted = {(inbound.channel, inbound.external_id[:300]) for inbound in batch}
+    known = set(
+        InboundRecord.objects.filter(
+            organization=organization, external_id__in={external_id for _, external_id in wanted}
+        ).values_list("channel", "external_id")
+    )
+    return wanted - known
+
+
+def _receive(
+    organization: Organization,
+    inbound: InboundMessage,
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+    api_token: ApiToken | None = None,
+    batch: _Batch | None,
+) -> Reception:
     # Without a caller's fingerprint, the raw bytes tell two messages under one identifier apart
     # (mail clients do reuse Message-IDs); callers that give one define what "the same" means.
     content_checked = not fingerprint and bool(inbound.raw)
     if content_checked:
         fingerprint = hashlib.sha256(inbound.raw).hexdigest()
-    record, created = persist_raw(
+    known_new = False
+    if batch is not None and not idempotency_key:
+        identifier = (inbound.channel, inbound.external_id[:300])
+        known_new = identifier in batch.unknown_ids
+        batch.unknown_ids.discard(identifier)
+    record, created = _persist_raw(
         organization,
         inbound,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         api_token=api_token,
         keep_reused_identifiers=content_checked,
+        known_new=known_new,
     )
     if not created:
         if record.status in (RecordStatus.RECEIVED, RecordStatus.FAILED):
-            process_record(record)
+            _process(record, batch=batch)
         return Reception(record, duplicate=True)
     if record.status == RecordStatus.RECEIVED:
-        process_record(record)
+        # Inside a transaction still open (a batch), no other process can see the new record:
+        # there is no one to wait for on its row lock.
+        _process(record, batch=batch, unseen=transaction.get_connection().in_atomic_block)
     return Reception(record, duplicate=False)
 
 
@@ -153,10 +289,8 @@ def _existing(
     fingerprint: str,
 ) -> InboundRecord | None:
     if idempotency_key:
-        keyed = (
+        keyed = _first(
             InboundRecord.objects.filter(organization=organization, idempotency_key=idempotency_key)
-            .select_related("case")
-            .first()
         )
         if keyed is not None:
             if (
@@ -166,15 +300,22 @@ def _existing(
             ):
                 raise IdempotencyConflict(idempotency_key)
             return keyed
-    return (
+    return _first(
         InboundRecord.objects.filter(
             organization=organization,
             channel=inbound.channel,
             external_id=inbound.external_id[:300],
         )
-        .select_related("case")
-        .first()
     )
+
+
+def _first(records: QuerySet[InboundRecord]) -> InboundRecord | None:
+    """The record (with its case) if there is one. Most messages are new: a probe for its id
+    costs half the query that reads a whole record and its case."""
+    pk = records.values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    return InboundRecord.objects.filter(pk=pk).select_related("case").first()
 
 
 def _reused_identifier(
@@ -199,7 +340,28 @@ def persist_raw(
     api_token: ApiToken | None = None,
     keep_reused_identifiers: bool = False,
 ) -> tuple[InboundRecord, bool]:
-    existing = _existing(organization, inbound, idempotency_key, fingerprint)
+    return _persist_raw(
+        organization,
+        inbound,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        api_token=api_token,
+        keep_reused_identifiers=keep_reused_identifiers,
+    )
+
+
+def _persist_raw(
+    organization: Organization,
+    inbound: InboundMessage,
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+    api_token: ApiToken | None = None,
+    keep_reused_identifiers: bool = False,
+    known_new: bool = False,
+) -> tuple[InboundRecord, bool]:
+    """`persist_raw`; `known_new`: the identifier was just checked to be unused (no lookup)."""
+    existing = None if known_new else _existing(organization, inbound, idempotency_key, fingerprint)
     if existing is not None and not (
         keep_reused_identifiers and _reused_identifier(existing, idempotency_key, fingerprint)
     ):
@@ -279,24 +441,33 @@ def _store_inbound_attachments(record: InboundRecord, inbound: InboundMessage) -
 def process_record(record: InboundRecord) -> InboundRecord:
     """Run steps 2-6 on a persisted record. On failure the record keeps its raw content and is
     flagged with the step, the error and when it will be retried."""
+    return _process(record)
+
+
+def _process(
+    record: InboundRecord, *, batch: _Batch | None = None, unseen: bool = False
+) -> InboundRecord:
+    """`process_record`; `unseen`: the record was created in the transaction still open, so no
+    other process can hold it (its row lock is not taken)."""
     organization = record.organization
     inbound = InboundMessage.from_payload(record.payload)
-    run = _Run(record=record, inbound=inbound, organization=organization)
+    run = _Run(record=record, inbound=inbound, organization=organization, batch=batch)
     current = "identify"
     try:
         # What the pipeline writes (reasons, acknowledgement) is in the organization's language,
         # whatever the language of the request that brought the message in.
         with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-            # Two processes handed the same record (a double submit, a retry racing a re-import)
-            # queue on this lock; the second finds it processed and stops.
-            status = (
-                InboundRecord.objects.select_for_update()
-                .values_list("status", flat=True)
-                .get(pk=record.pk)
-            )
-            if status == RecordStatus.PROCESSED:
-                record.refresh_from_db()
-                return record
+            if not unseen:
+                # Two processes handed the same record (a double submit, a retry racing a
+                # re-import) queue on this lock; the second finds it processed and stops.
+                status = (
+                    InboundRecord.objects.select_for_update()
+                    .values_list("status", flat=True)
+                    .get(pk=record.pk)
+                )
+                if status == RecordStatus.PROCESSED:
+                    record.refresh_from_db()
+                    return record
             if inbound.delivery_report is not None:
                 current = "delivery report"
                 _apply_delivery_report(run)
@@ -307,6 +478,13 @@ def process_record(record: InboundRecord) -> InboundRecord:
             _finish(run)
     except Exception as exc:
         _fail(record, current, exc)
+        return record
+    if run.events:
+        # Deferred by the batch (see `_finish`): written when it ends, now that this message's
+        # savepoint is released.
+        assert run.batch is not None  # noqa: S101
+        assert run.batch.defer_events  # noqa: S101
+        run.batch.events += run.events
     return record
 
 
@@ -356,9 +534,11 @@ def _identify(run: _Run) -> None:
             contacts.append(contact)
     token_case_id = case_id_from_addresses(inbound.recipients, run.organization.pk)
     if token_case_id is not None:
-        run.token_case = Case.objects.filter(
-            organization=run.organization, pk=token_case_id
-        ).first()
+        run.token_case = (
+            Case.objects.filter(organization=run.organization, pk=token_case_id)
+            .select_related("citizen")
+            .first()
+        )
     run.resolution = resolve_citizen(
         run.organization,
         contacts,
@@ -458,6 +638,8 @@ def _thread(run: _Run) -> None:
             subject=inbound.subject,
             channel=run.channel,
             follows=follows,
+            last_inbound_at=timezone.now(),
+            pending_events=run.events,
         )
         run.created_case = True
     else:
@@ -477,9 +659,13 @@ def _thread(run: _Run) -> None:
         in_reply_to=inbound.in_reply_to,
         references=inbound.references,
         inbound_record_id=run.record.pk,
+        case_is_new=run.created_case,
+        # Attachments are stored with the raw record; its payload lists them (even refused).
+        has_attachments=bool(run.record.payload.get("attachments", True)),
     )
-    case.last_inbound_at = timezone.now()
-    case.save(update_fields=["last_inbound_at"])
+    if not run.created_case:  # (a new case was opened with it)
+        case.last_inbound_at = timezone.now()
+        case.save(update_fields=["last_inbound_at"])
     run.note(
         "thread",
         case=case.reference,
@@ -501,27 +687,17 @@ def run_contact_value(run: _Run) -> str:
         return address
 
 
-def _topic_profiles(organization: Organization) -> tuple[list[TopicProfile], dict[str, int]]:
-    topics = list(
-        Topic.objects.filter(organization=organization, is_active=True).only(
-            "pk", "slug", "name", "keywords"
-        )
-    )
-    profiles = [TopicProfile(t.pk, t.slug, t.name, tuple(t.keyword_list())) for t in topics]
-    return profiles, {t.slug: t.pk for t in topics}
-
-
 def _classification(run: _Run) -> Classification:
     if run.classification is None:
-        profiles, by_slug = _topic_profiles(run.organization)
+        setup = run.setup
         hint = run.inbound.topic_hint
-        if hint and hint in by_slug:
+        if hint and hint in setup.by_slug:
             run.classification = Classification(
-                by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",)
+                setup.by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",)
             )
         else:
             run.classification = default_classifier().classify(
-                profiles, run.inbound.subject, run.inbound.text
+                setup.profiles, run.inbound.subject, run.inbound.text
             )
     return run.classification
 
@@ -561,21 +737,16 @@ def _classify(run: _Run) -> None:
 
 
 def routing_context(organization: Organization, run: _Run) -> RoutingContext:
-    departments = list(Department.objects.filter(organization=organization))
+    setup = run.setup
+    departments = list(setup.departments.values())
     active = frozenset(d.pk for d in departments if d.is_active)
-    topic_departments = dict(
-        Topic.objects.filter(organization=organization, is_active=True).values_list(
-            "pk", "department_id"
-        )
-    )
+    topic_departments = {pk: t.department_id for pk, t in setup.topics.items()}
     recipients = {r.lower() for r in run.inbound.recipients}
     addressed = tuple(
         d.pk for d in departments if d.email_address and d.email_address.lower() in recipients
     )
     classification = run.classification
-    topic_names = dict(
-        Topic.objects.filter(organization=organization, is_active=True).values_list("pk", "name")
-    )
+    topic_names = {pk: t.name for pk, t in setup.topics.items()}
     return RoutingContext(
         organization_id=organization.pk,
         topic_id=classification.topic_id if classification else None,
@@ -595,16 +766,17 @@ def _route(run: _Run) -> None:
         run.note("route", skipped="existing request stays in its department")
         return
     decision: RoutingDecision = decide(routing_context(run.organization, run))
-    topic = (
-        Topic.objects.filter(pk=run.classification.topic_id).first()
-        if run.classification and run.classification.topic_id
-        else None
-    )
-    department = (
-        Department.objects.filter(pk=decision.department_id).first()
-        if decision.department_id
-        else None
-    )
+    setup = run.setup
+    topic_id = run.classification.topic_id if run.classification else None
+    topic = None
+    if topic_id:
+        topic = setup.topics.get(topic_id) or Topic.objects.filter(pk=topic_id).first()
+    department = None
+    if decision.department_id:
+        department = (
+            setup.departments.get(decision.department_id)
+            or Department.objects.filter(pk=decision.department_id).first()
+        )
     set_routing(
         run.case, topic=topic, department=department, reasons=decision.reasons, rule=decision.rule
     )
@@ -663,11 +835,35 @@ def _acknowledge(run: _Run) -> None:
         # A message relayed by an integration from an email address is acknowledged by email.
         channel = Channel.EMAIL
     message = create_outbound_message(
-        case, channel=channel, text=text, author=None, sender_label=run.organization.name
+        case,
+        channel=channel,
+        text=text,
+        author=None,
+        sender_label=run.organization.name,
+        is_automatic=True,
+        known=_opening_thread(run, channel),
     )
-    message.is_automatic = True
-    message.save(update_fields=["is_automatic"])
     run.note("acknowledge", message=message.pk, channel=channel)
+
+
+def _opening_thread(run: _Run, channel: str) -> KnownThread | None:
+    """Where the acknowledgement of a new case goes, without reading it back: the message that
+    opened the case is its only one, so when it came on `channel` from an address the citizen
+    owns, that address, its conversation and (if it has a Message-ID) itself are what
+    `create_outbound_message` would find. In any other situation it looks them up."""
+    message = run.message
+    if not run.created_case or message is None or run.resolution is None:
+        return None
+    if message.channel != channel or message.sender_address not in run.resolution.owned:
+        return None
+    conversation = message.conversation
+    if channel == Channel.EMAIL and conversation.contact_value != message.sender_address:
+        return None
+    return KnownThread(
+        recipient=message.sender_address,
+        conversation=conversation,
+        last_inbound=message if message.email_message_id else None,
+    )
 
 
 STEPS: tuple[tuple[str, Callable[[_Run], None]], ...] = (
@@ -684,15 +880,24 @@ def _finish(run: _Run) -> None:
     assert run.message is not None  # noqa: S101 — set by thread
     record = run.record
     steps = [*record.steps[:1], *run.log]
-    append_event(
-        run.case,
-        EventKind.MESSAGE_RECEIVED,
-        actor_label=run.sender_name or run.message.sender_address,
-        message=run.message,
-        data={"channel": run.channel},
-    )
-    for entry in steps:
-        append_event(run.case, EventKind.PIPELINE, data=entry, message=run.message)
+    events = [
+        *run.events,
+        new_event(
+            run.case,
+            EventKind.MESSAGE_RECEIVED,
+            actor_label=run.sender_name or run.message.sender_address,
+            message=run.message,
+            data={"channel": run.channel},
+        ),
+    ]
+    events += [
+        new_event(run.case, EventKind.PIPELINE, data=entry, message=run.message) for entry in steps
+    ]
+    if run.batch is not None and run.batch.defer_events:
+        run.events = events  # for `_process` to hand to the batch once this message is kept
+    else:
+        CaseEvent.objects.bulk_create(events)
+        run.events = []
     record.status = RecordStatus.PROCESSED
     record.case = run.case
     record.steps = steps
@@ -820,8 +1025,9 @@ def retry_due_records(limit: int = 100) -> int:
         .select_related("organization")
         .order_by("next_attempt_at")[:limit]
     )
+    batch = _Batch()
     for record in due:
-        process_record(record)
+        _process(record, batch=batch)
     return len(due)
 
 

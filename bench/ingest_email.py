@@ -1,7 +1,8 @@
 """Email ingestion benchmark: a folder of N .eml files through the whole inbound pipeline.
 
     .venv/bin/python bench/ingest_email.py [--messages N] [--database-url URL] [--corpus DIR]
-                                           [--batch-size B] [--seed S] [--keep]
+                                           [--batch-size B] [--sending deferred|immediate]
+                                           [--seed S] [--keep] [--profile FILE]
 
 Generates (or reads) a town hall's mailbox (`bench/corpus.py`), sets up a fresh database (an SQLite
 file in WAL mode in a temporary folder, or a throwaway `guichet_bench_<pid>` database created on the
@@ -68,7 +69,9 @@ SENDING = {
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="See bench/README.md."
+    )
     parser.add_argument("--messages", type=int, default=None, help="number of messages (5000)")
     parser.add_argument(
         "--database-url",
@@ -109,6 +112,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--messages must be at least 1")
     if args.batch_size < 0:
         parser.error("--batch-size must be 0 or more")
+    if args.corpus is not None and args.corpus.exists() and not args.corpus.is_dir():
+        parser.error(f"--corpus must be a folder: {args.corpus} is a file")
     if args.database_url and urlsplit(args.database_url).scheme not in (
         "postgres",
         "postgresql",
@@ -229,7 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="guichet-bench-"))
     database: Database | None = None
     try:
-        database = Database.create(args.database_url, workdir)
+        try:
+            database = Database.create(args.database_url, workdir)
+        except Exception as exc:  # psycopg's errors: the server is down, the role may not create
+            print(
+                f"ingest_email.py: cannot create the benchmark database on {args.database_url}: "
+                f"{exc}",
+                file=sys.stderr,
+            )
+            return 2
         configure(
             database,
             workdir,

@@ -141,7 +141,11 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["case", "created_at"])]
+        indexes = [
+            models.Index(fields=["case", "created_at"]),
+            # The acknowledgement rate limit counts recent messages to one address.
+            models.Index(fields=["organization", "recipient_address", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -71,7 +71,7 @@ from guichet.channels.base import InboundMessage
 from guichet.channels.email.parser import CHANNEL, RAW_FILENAME, EmailParseError, parse_email
 from guichet.channels.models import ChannelAccount
 from guichet.intake.models import InboundRecord, RecordStatus
-from guichet.intake.pipeline import Reception, persist_raw, receive
+from guichet.intake.pipeline import Reception, ingest_batch, persist_raw, receive
 from guichet.organizations.models import Department, Organization
 
 logger = logging.getLogger(__name__)
@@ -590,20 +590,37 @@ class _Poller:
             else:
                 self.unfetchable(uids[0], exc)
             return
-        handled = []
+        receptions: dict[int, Reception] = {}
+        parsed: list[tuple[int, InboundMessage, bytes]] = []
         for uid in uids:
             raw = raws.get(uid)
             if raw is None:  # expunged between the size and the body fetch
                 self.report.details.append(f"UID {uid} vanished from the server before its fetch")
                 continue
             self.report.fetched += 1
-            self.handle(uid, raw)
-            handled.append(uid)
-        self.move_processed(handled)
+            try:
+                parsed.append((uid, self.addressed(parse_email(raw)), raw))
+            except EmailParseError:
+                receptions[uid] = self.hand_over(uid, raw)
+        if parsed:
+            try:
+                # One transaction for the batch, one savepoint per message (see ingest_batch).
+                batch = ingest_batch(self.organization, [inbound for _, inbound, _ in parsed])
+            except Exception:
+                # The batch was rolled back as a whole: take its messages one by one, so that
+                # the one at fault is kept aside and the others come in.
+                logger.exception("mailbox %s: batch failed, retried one by one", self.account.pk)
+                batch = [self.hand_over(uid, raw) for uid, _, raw in parsed]
+            receptions.update(
+                {uid: reception for (uid, _, _), reception in zip(parsed, batch, strict=True)}
+            )
+        # Marked and counted in UID order, only now that the batch is committed.
+        for uid in sorted(receptions):
+            self.finish(uid, receptions[uid])
+        self.move_processed(sorted(receptions))
 
-    def handle(self, uid: int, raw: bytes) -> None:
-        """Pipeline, then the mark on the server, then the UID: see the module docstring."""
-        reception = self.hand_over(uid, raw)
+    def finish(self, uid: int, reception: Reception) -> None:
+        """After the pipeline: the mark on the server, then the UID (see the module docstring)."""
         self.count(reception)
         try:
             self.session.flag_processed(uid)

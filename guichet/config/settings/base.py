@@ -107,7 +107,7 @@ TEMPLATES = [
 # The database: SQLite file under GUICHET_DATA_DIR by default, any DATABASE_URL otherwise.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'guichet.sqlite3'}")
 # PostgreSQL: send query parameters apart from the SQL (server-side binding), which lets psycopg
-# prepare the statements a process runs again and again: the inbound pipeline ingests about 15%
+# prepare the statements a process runs again and again: the inbound pipeline ingests about 10%
 # more messages per second (docs/performance.md). Turn it off behind a connection pooler that
 # cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
 DATABASE_SERVER_SIDE_BINDING = env_bool("GUICHET_DB_SERVER_SIDE_BINDING", True)

@@ -9,15 +9,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from guichet.channels.base import InboundMessage
 from guichet.channels.email.parser import EmailParseError, parse_email
 from guichet.channels.email.sources import EmailSourceError, count_email_sources, iter_email_sources
 from guichet.intake.models import RecordStatus
-from guichet.intake.pipeline import receive
+from guichet.intake.pipeline import Reception, ingest_batch
 from guichet.organizations.models import Organization
 from guichet.organizations.queries import RecipientDirectory
 
 # Below this many messages no progress bar is drawn: the per-message lines say enough.
 PROGRESS_THRESHOLD = 20
+# Messages per transaction through the pipeline (see guichet.intake.pipeline.ingest_batch).
+BATCH_SIZE = 100
 
 
 class Command(BaseCommand):
@@ -67,30 +70,50 @@ class Command(BaseCommand):
             disable=not show_bar or total < PROGRESS_THRESHOLD,
             dynamic_ncols=True,
         )
+        # Consecutive messages for one organization go through the pipeline in batches (one
+        # transaction each, a savepoint per message); lines are printed in the input order.
+        pending: list[tuple[str, InboundMessage]] = []
+        pending_organization: Organization | None = None
+
+        def flush() -> None:
+            if pending and pending_organization is not None:
+                receptions = ingest_batch(pending_organization, [i for _, i in pending])
+                for (label, _), reception in zip(pending, receptions, strict=True):
+                    bar.write(self._describe(label, reception, counts), file=self.stdout._out)
+                    bar.update(1)
+            pending.clear()
+
         with bar:
             for source in sources:
                 counts["total"] += 1
-                line = self._ingest_one(source.label, source.raw, directory, counts)
-                bar.write(line, file=self.stdout._out)
-                bar.update(1)
+                try:
+                    inbound = parse_email(source.raw)
+                except EmailParseError as exc:
+                    flush()
+                    counts["error"] += 1
+                    bar.write(f"{source.label}: not an email ({exc})", file=self.stdout._out)
+                    bar.update(1)
+                    continue
+                organization = self.fixed or directory.find(inbound.recipients)
+                if organization is None:
+                    flush()
+                    counts["error"] += 1
+                    addresses = ", ".join(inbound.recipients) or "these addresses"
+                    bar.write(
+                        f"{source.label}: no organization receives mail at {addresses}"
+                        " (use --organization)",
+                        file=self.stdout._out,
+                    )
+                    bar.update(1)
+                    continue
+                if organization != pending_organization or len(pending) >= BATCH_SIZE:
+                    flush()
+                    pending_organization = organization
+                pending.append((source.label, inbound))
+            flush()
         return counts
 
-    def _ingest_one(
-        self, label: str, raw: bytes, directory: RecipientDirectory, counts: Counter[str]
-    ) -> str:
-        try:
-            inbound = parse_email(raw)
-        except EmailParseError as exc:
-            counts["error"] += 1
-            return f"{label}: not an email ({exc})"
-        organization = self.fixed or directory.find(inbound.recipients)
-        if organization is None:
-            counts["error"] += 1
-            return (
-                f"{label}: no organization receives mail at "
-                f"{', '.join(inbound.recipients) or 'these addresses'} (use --organization)"
-            )
-        reception = receive(organization, inbound)
+    def _describe(self, label: str, reception: Reception, counts: Counter[str]) -> str:
         record = reception.record
         report = next((s for s in record.steps if s.get("step") == "delivery report"), None)
         if report is not None and not reception.duplicate:

@@ -66,6 +66,9 @@ class InboundMessage:
     topic_hint: str = ""
     # Set only by trusted adapters that already know the case (the portal's tracking page).
     case_id: int | None = None
+    # The department the channel belongs to (a mailbox configured for one department): used to
+    # route when the topic says nothing.
+    department_id: int | None = None
     # Set when the message is a delivery status notification about a message Guichet sent.
     delivery_report: DeliveryReport | None = None
     # The original bytes as received (an .eml, a JSON body), kept on the raw record.

@@ -745,6 +745,9 @@ def routing_context(organization: Organization, run: _Run) -> RoutingContext:
     addressed = tuple(
         d.pk for d in departments if d.email_address and d.email_address.lower() in recipients
     )
+    hint = run.inbound.department_id
+    if hint is not None and hint in setup.departments and hint not in addressed:
+        addressed = (*addressed, hint)
     classification = run.classification
     topic_names = {pk: t.name for pk, t in setup.topics.items()}
     return RoutingContext(

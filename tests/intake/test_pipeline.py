@@ -508,3 +508,25 @@ def test_organization_names_with_commas_make_valid_senders(
     assert mailoutbox[0].message()["From"].startswith(
         "=?utf-8?q?Ville_d=27=C3=89vry=2C_Essonne?= <"
     ) or "Essonne" in str(mailoutbox[0].message()["From"])
+
+
+def test_a_channel_department_hint_routes_when_the_topic_says_nothing(
+    town, departments, email_inbound
+):
+    vague = {
+        "subject": "Question",
+        "text": "Bonjour, une question générale.",
+        "recipients": ("boite@villebois.fr",),
+    }
+    hinted = receive(town, email_inbound(department_id=departments["voirie"].pk, **vague)).case
+    assert hinted.department == departments["voirie"]
+    # A recognised topic still wins over the hint.
+    topical = receive(
+        town,
+        email_inbound(
+            external_id="t1",
+            department_id=departments["voirie"].pk,
+            sender_address="paul@example.org",
+        ),
+    ).case
+    assert topical.department == departments["etat-civil"]

@@ -72,7 +72,7 @@ from guichet.channels.email.parser import CHANNEL, RAW_FILENAME, EmailParseError
 from guichet.channels.models import ChannelAccount
 from guichet.intake.models import InboundRecord, RecordStatus
 from guichet.intake.pipeline import Reception, ingest_batch, persist_raw, receive
-from guichet.organizations.models import Department, Organization
+from guichet.organizations.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -502,12 +502,6 @@ class _Poller:
         self.processed_folder = account.processed_folder.strip()
         if self.processed_folder == account.folder:
             self.processed_folder = ""
-        addresses = Department.objects.filter(organization=account.organization).exclude(
-            email_address=""
-        )
-        self.department_addresses = {
-            a.lower() for a in addresses.values_list("email_address", flat=True)
-        }
 
     def run(self) -> None:
         account, report = self.account, self.report
@@ -668,16 +662,11 @@ class _Poller:
             return Reception(record, duplicate=not created)
 
     def addressed(self, inbound: InboundMessage) -> InboundMessage:
-        """The mailbox's own address, and its department's as a routing hint, as recipients."""
-        extra = [self.account.address]
-        department = self.account.department
-        if (
-            department is not None
-            and department.email_address
-            and not self.department_addresses.intersection(inbound.recipients)
-        ):
-            extra.append(department.email_address)
-        return with_recipients(inbound, extra)
+        """The mailbox's own address as a recipient, and its department as a routing hint."""
+        inbound = with_recipients(inbound, [self.account.address])
+        if self.account.department_id is not None:
+            inbound = dataclasses.replace(inbound, department_id=self.account.department_id)
+        return inbound
 
     def too_large(self, uid: int, size: int) -> None:
         report = self.report

@@ -18,7 +18,7 @@ from guichet.conversations.models import Direction, Message
 from guichet.core.text import fold
 from guichet.demo import content
 from guichet.demo.town import VILLEBOIS_REQUESTS
-from guichet.intake import pipeline
+from guichet.intake import steps
 from guichet.intake.pipeline import receive
 from tests.bench.test_batch_guarantees import mailbox, outcome
 
@@ -158,7 +158,7 @@ def test_acknowledgements_are_written_as_the_lookups_would_write_them(
     for inbound in messages("JUM"):
         receive(twin_town, inbound)
     receive(twin_town, forwarded_answer(twin_town))
-    monkeypatch.setattr(pipeline, "_opening_thread", lambda run, channel: None)
+    monkeypatch.setattr(steps, "_opening_thread", lambda run, channel: None)
     for inbound in messages("VIL"):
         receive(town, inbound)
     receive(town, forwarded_answer(town))

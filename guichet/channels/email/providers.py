@@ -61,7 +61,7 @@ from django.utils import timezone
 from django.utils.html import linebreaks, urlize
 
 from guichet.channels.base import InboundMessage
-from guichet.channels.email.imap import keep_aside, unreadable_inbound, with_recipients
+from guichet.channels.email.handover import keep_aside, unreadable_inbound, with_recipients
 from guichet.channels.email.parser import EmailParseError, parse_email
 from guichet.conversations.models import DeliveryStatus, Direction, Message
 from guichet.intake.pipeline import Reception, receive

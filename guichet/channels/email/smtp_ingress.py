@@ -33,7 +33,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from guichet.channels.email.imap import keep_aside, unreadable_inbound, with_recipients
+from guichet.channels.email.handover import keep_aside, unreadable_inbound, with_recipients
 from guichet.channels.email.parser import EmailParseError, parse_email
 from guichet.channels.models import ChannelAccount
 from guichet.intake.pipeline import receive

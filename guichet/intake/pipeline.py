@@ -399,24 +399,7 @@ def _finish(run: _Run) -> None:
     else:
         CaseEvent.objects.bulk_create(events)
         run.events = []
-    record.status = RecordStatus.PROCESSED
-    record.case = run.case
-    record.steps = steps
-    record.failed_step = ""
-    record.error = ""
-    record.next_attempt_at = None
-    record.processed_at = timezone.now()
-    record.save(
-        update_fields=[
-            "status",
-            "case",
-            "steps",
-            "failed_step",
-            "error",
-            "next_attempt_at",
-            "processed_at",
-        ]
-    )
+    _mark_processed(record, run.case, steps)
 
 
 def _apply_delivery_report(run: _Run) -> None:
@@ -458,9 +441,13 @@ def _apply_delivery_report(run: _Run) -> None:
         original=report.original_message_id,
         matched=original.pk if original else None,
     )
+    _mark_processed(record, original.case if original else None, [*record.steps[:1], *run.log])
+
+
+def _mark_processed(record: InboundRecord, case: Case | None, steps: list[dict[str, Any]]) -> None:
     record.status = RecordStatus.PROCESSED
-    record.case = original.case if original else None
-    record.steps = [*record.steps[:1], *run.log]
+    record.case = case
+    record.steps = steps
     record.failed_step = ""
     record.error = ""
     record.next_attempt_at = None

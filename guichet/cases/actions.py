@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -101,6 +101,36 @@ def _touch(case: Case, *fields: str) -> None:
     case.save(update_fields=[*fields, "updated_at"])
 
 
+class CaseStore(Protocol):
+    """Where `open_case` and `set_routing` write. `DATABASE` writes at once; the inbound
+    pipeline's batches keep new cases in memory and write a batch's rows together
+    (`guichet.intake.batch`)."""
+
+    def next_reference(self, organization: Organization, when: datetime) -> str: ...
+
+    def create_case(self, case: Case) -> None: ...
+
+    def update_case(self, case: Case, fields: list[str]) -> None:
+        """Store the `fields` just set on `case`."""
+        ...
+
+
+class DatabaseCaseStore:
+    """`CaseStore` on the database, one statement at a time."""
+
+    def next_reference(self, organization: Organization, when: datetime) -> str:
+        return next_reference(organization, when)
+
+    def create_case(self, case: Case) -> None:
+        case.save(force_insert=True)
+
+    def update_case(self, case: Case, fields: list[str]) -> None:
+        case.save(update_fields=fields)
+
+
+DATABASE = DatabaseCaseStore()
+
+
 def open_case(
     organization: Organization,
     citizen: Citizen,
@@ -111,16 +141,17 @@ def open_case(
     follows: Case | None = None,
     last_inbound_at: datetime | None = None,
     pending_events: list[CaseEvent] | None = None,
+    store: CaseStore = DATABASE,
 ) -> Case:
     """A new case with its reference and announced due date; routing fills topic and department.
 
     `last_inbound_at`: when the case is opened by a citizen's message. `pending_events`: a list the
     "created" event is added to, unsaved, for the caller to save with its own events in one
-    insert (see `new_event`); without it, the event is saved here."""
+    insert (see `new_event`); without it, the event is saved here. `store`: see `CaseStore`."""
     now = at or timezone.now()
-    case = Case.objects.create(
+    case = Case(
         organization=organization,
-        reference=next_reference(organization, now),
+        reference=store.next_reference(organization, now),
         citizen=citizen,
         subject=(" ".join((subject or "").split()) or _("Request without subject"))[:300],
         channel=channel,
@@ -130,6 +161,7 @@ def open_case(
         updated_at=now,
         last_inbound_at=last_inbound_at,
     )
+    store.create_case(case)
     created = new_event(
         case,
         EventKind.CREATED,
@@ -151,12 +183,14 @@ def set_routing(
     department: Department | None,
     reasons: Sequence[str],
     rule: str,
+    store: CaseStore = DATABASE,
 ) -> None:
     """Apply a routing decision (pipeline use): topic, department and the due date it implies."""
     case.topic = topic
     case.department = department
     case.due_at = compute_due_at(case.organization, topic, case.created_at)
-    _touch(case, "topic", "department", "due_at")
+    case.updated_at = timezone.now()
+    store.update_case(case, ["topic", "department", "due_at", "updated_at"])
 
 
 @transaction.atomic

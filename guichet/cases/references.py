@@ -44,15 +44,16 @@ def next_reference(organization: Organization, when: datetime | None = None) -> 
     return format_reference(organization.reference_prefix, year, value)
 
 
-def _increment(organization_id: int, year: int) -> int | None:
-    """Add one to the counter and return its new value (None when there is no counter yet).
+def _increment(organization_id: int, year: int, by: int = 1) -> int | None:
+    """Add `by` to the counter and return its new value (None when there is no counter yet).
+    With `by=0` it only locks the counter row and reads it.
 
     One `UPDATE ... RETURNING` statement where the database has it (PostgreSQL, SQLite 3.35+),
     an update then a read elsewhere."""
     counters = ReferenceCounter.objects.filter(organization_id=organization_id, year=year)
     connection = connections[router.db_for_write(ReferenceCounter)]
     if not _has_update_returning(connection):
-        if not counters.update(value=F("value") + 1):
+        if not counters.update(value=F("value") + by):
             return None
         return counters.values_list("value", flat=True).get()
     quote = connection.ops.quote_name
@@ -61,12 +62,61 @@ def _increment(organization_id: int, year: int) -> int | None:
     value = column["value"]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {value} = {value} + 1 "  # noqa: S608 — names only
+            f"UPDATE {quote(meta.db_table)} SET {value} = {value} + %s "  # noqa: S608 — names only
             f"WHERE {column['organization']} = %s AND {column['year']} = %s RETURNING {value}",
-            [organization_id, year],
+            [by, organization_id, year],
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])
+
+
+class ReferenceBlock:
+    """References of one organization and year handed out in memory, for a caller that opens
+    many cases in one transaction (the inbound pipeline's batches): the counter row is locked and
+    read once (`take` the first time), the numbers follow one another in memory, and the counter
+    is moved past the last one given in one statement (`write`). The row stays locked until the
+    transaction ends, as with `next_reference`, so nobody else can take a number in between.
+
+    Numbers are only taken in memory: `write` must run in the same transaction before any other
+    reference of this organization and year is taken (`next_reference` or another block)."""
+
+    def __init__(self, organization: Organization, year: int) -> None:
+        self.organization = organization
+        self.year = year
+        self._last: int | None = None  # the counter's value in the database, once read
+        self.taken = 0
+
+    def take(self) -> str:
+        if self._last is None:
+            self._last = _lock_and_read(self.organization, self.year)
+        self.taken += 1
+        return format_reference(
+            self.organization.reference_prefix, self.year, self._last + self.taken
+        )
+
+    def write(self) -> None:
+        """Move the counter past the numbers taken (within the caller's transaction)."""
+        if self.taken:
+            _increment(self.organization.pk, self.year, self.taken)
+            assert self._last is not None  # noqa: S101 — set by the first `take`
+            self._last += self.taken
+            self.taken = 0
+
+
+def _lock_and_read(organization: Organization, year: int) -> int:
+    """The counter's value, its row locked until the transaction ends (created at 0 if needed)."""
+    with transaction.atomic(savepoint=False):
+        value = _increment(organization.pk, year, 0)
+        if value is None:
+            try:
+                with transaction.atomic():
+                    ReferenceCounter.objects.create(organization=organization, year=year, value=0)
+                value = 0
+            except IntegrityError:  # another transaction created it meanwhile
+                value = _increment(organization.pk, year, 0)
+        if value is None:
+            value = ReferenceCounter.objects.get(organization=organization, year=year).value
+    return value
 
 
 def _has_update_returning(connection: BaseDatabaseWrapper) -> bool:

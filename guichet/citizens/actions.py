@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,6 +40,36 @@ class Resolution:
     owned: frozenset[str] = frozenset()
 
 
+class CitizenStore(Protocol):
+    """Where `resolve_citizen` reads and writes citizen records. `DATABASE` reads and writes at
+    once; the inbound pipeline's batches keep the rows in memory and write a batch's rows
+    together (`guichet.intake.batch`)."""
+
+    def owners(
+        self, organization_id: int, contacts: list[NormalisedContact]
+    ) -> tuple[dict[NormalisedContact, int], dict[int, Citizen]]:
+        """Who owns each of `contacts` already, and those owners' records."""
+        ...
+
+    def create_citizen(self, citizen: Citizen) -> None: ...
+
+    def rename_citizen(self, citizen: Citizen) -> None:
+        """Store the `display_name` just set on `citizen`."""
+        ...
+
+    def attach(self, point: ContactPoint) -> bool:
+        """Store a new contact point; False if someone else owns it meanwhile."""
+        ...
+
+    def forget_citizen(self, citizen: Citizen) -> None:
+        """Drop a record created a moment ago that lost a race (it has nothing attached)."""
+        ...
+
+    def seen(self, citizen: Citizen, values: list[str], at: datetime) -> None:
+        """The citizen wrote from these contact points at `at`."""
+        ...
+
+
 def _owners(
     organization_id: int, contacts: list[NormalisedContact]
 ) -> tuple[dict[NormalisedContact, int], dict[int, Citizen]]:
@@ -59,12 +89,45 @@ def _owners(
     return found, citizens
 
 
+class DatabaseCitizenStore:
+    """`CitizenStore` on the database, one statement at a time."""
+
+    def owners(
+        self, organization_id: int, contacts: list[NormalisedContact]
+    ) -> tuple[dict[NormalisedContact, int], dict[int, Citizen]]:
+        return _owners(organization_id, contacts)
+
+    def create_citizen(self, citizen: Citizen) -> None:
+        citizen.save(force_insert=True)
+
+    def rename_citizen(self, citizen: Citizen) -> None:
+        citizen.save(update_fields=["display_name"])
+
+    def attach(self, point: ContactPoint) -> bool:
+        try:
+            with transaction.atomic():
+                point.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+
+    def forget_citizen(self, citizen: Citizen) -> None:
+        citizen.delete()
+
+    def seen(self, citizen: Citizen, values: list[str], at: datetime) -> None:
+        ContactPoint.objects.filter(citizen=citizen, value__in=values).update(last_seen_at=at)
+
+
+DATABASE = DatabaseCitizenStore()
+
+
 def resolve_citizen(
     organization: Organization,
     contacts: list[NormalisedContact],
     *,
     display_name: str = "",
     known_citizen: Citizen | None = None,
+    store: CitizenStore = DATABASE,
 ) -> Resolution:
     """Find the citizen who owns the first contact point (or any other), or create one.
 
@@ -75,11 +138,12 @@ def resolve_citizen(
 
     Contact points nobody owns yet are added to the citizen. A contact point owned by another
     citizen is left where it is and reported, so an agent can decide to merge the two records.
+    `store`: where the records are read and written (see `CitizenStore`).
     """
     if not contacts:
         raise ValueError("a citizen is identified by at least one contact point")
     now = timezone.now()
-    owners, owner_records = _owners(organization.pk, contacts)
+    owners, owner_records = store.owners(organization.pk, contacts)
     citizen: Citizen | None = None
     matched_on = ""
     for contact in contacts:
@@ -97,26 +161,36 @@ def resolve_citizen(
         )
     created = citizen is None
     if citizen is None:
-        citizen = Citizen.objects.create(
+        citizen = Citizen(
             organization=organization, display_name=display_name[:200], created_at=now
         )
+        store.create_citizen(citizen)
     elif display_name and not citizen.display_name:
         citizen.display_name = display_name[:200]
-        citizen.save(update_fields=["display_name"])
+        store.rename_citizen(citizen)
     other_owners: dict[str, int] = {}
     owned: set[str] = set()
     for contact in contacts:
         owner = owners.get(contact)
         if owner is None:
             # A new citizen's points are created already seen now: no update needed below.
-            attached = _attach_contact_point(
-                organization, citizen, contact, last_seen_at=now if created else None
+            attached = store.attach(
+                ContactPoint(
+                    organization=organization,
+                    citizen=citizen,
+                    kind=contact.kind,
+                    channel=contact.channel,
+                    value=contact.value,
+                    last_seen_at=now if created else timezone.now(),
+                )
             )
             if not attached and created:
                 # Another process created this person a moment ago: use their record, drop ours
                 # (it has nothing attached yet).
-                citizen.delete()
-                return resolve_citizen(organization, contacts, display_name=display_name)
+                store.forget_citizen(citizen)
+                return resolve_citizen(
+                    organization, contacts, display_name=display_name, store=store
+                )
             if attached:
                 owned.add(contact.value)
         elif owner != citizen.pk:
@@ -125,33 +199,8 @@ def resolve_citizen(
             owned.add(contact.value)
     if not created:
         # (A new citizen has no other point than those just created, seen `now`.)
-        ContactPoint.objects.filter(citizen=citizen, value__in=[c.value for c in contacts]).update(
-            last_seen_at=now
-        )
+        store.seen(citizen, [c.value for c in contacts], now)
     return Resolution(citizen, created, matched_on, other_owners, owned=frozenset(owned))
-
-
-def _attach_contact_point(
-    organization: Organization,
-    citizen: Citizen,
-    contact: NormalisedContact,
-    *,
-    last_seen_at: datetime | None = None,
-) -> bool:
-    """Give the contact point to `citizen`; False if another process gave it to someone first."""
-    try:
-        with transaction.atomic():
-            ContactPoint.objects.create(
-                organization=organization,
-                citizen=citizen,
-                kind=contact.kind,
-                channel=contact.channel,
-                value=contact.value,
-                last_seen_at=last_seen_at or timezone.now(),
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 def access_citizen(user: Any, citizen_id: int) -> Citizen:

@@ -6,7 +6,8 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +28,7 @@ from guichet.core.html import sanitize_html
 if TYPE_CHECKING:
     from guichet.cases.actions import UploadedFile
     from guichet.cases.models import Case
+    from guichet.intake.models import InboundRecord
 
 _REPLY_PREFIX = re.compile(
     r"^\s*((re|tr|fw|fwd|aw|wg|réf|ref)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
@@ -48,6 +50,81 @@ def reply_subject(subject: str, reference: str) -> str:
     return f"Re: {base} [{reference}]".replace("Re:  [", "Re: [")
 
 
+class ConversationStore(Protocol):
+    """Where `record_inbound_message` and `create_outbound_message` read and write. `DATABASE`
+    reads and writes at once; the inbound pipeline's batches keep the rows in memory and write a
+    batch's rows together (`guichet.intake.batch`)."""
+
+    def find_conversation(
+        self, case: Case, channel: str, contact_value: str
+    ) -> Conversation | None:
+        """The case's most recent conversation on `channel` (with this address when given)."""
+        ...
+
+    def create_conversation(self, conversation: Conversation) -> None: ...
+
+    def update_conversation(self, conversation: Conversation, fields: list[str]) -> None: ...
+
+    def create_message(self, message: Message) -> None: ...
+
+    def link_attachments(self, inbound_record: InboundRecord, message: Message) -> None:
+        """Give `message` the attachments stored with its inbound record."""
+        ...
+
+    def citizen_address(self, case: Case, channel: str) -> str:
+        """Where to write to the citizen on `channel` (see `_citizen_address`)."""
+        ...
+
+    def last_inbound_with_id(self, conversation: Conversation) -> Message | None:
+        """The conversation's last inbound message that has an email Message-ID."""
+        ...
+
+    def schedule_delivery(self, message: Message) -> None: ...
+
+
+class DatabaseConversationStore:
+    """`ConversationStore` on the database, one statement at a time."""
+
+    def find_conversation(
+        self, case: Case, channel: str, contact_value: str
+    ) -> Conversation | None:
+        conversations = Conversation.objects.filter(case=case, channel=channel)
+        if contact_value:
+            conversations = conversations.filter(contact_value=contact_value)
+        return conversations.order_by("-last_message_at").first()
+
+    def create_conversation(self, conversation: Conversation) -> None:
+        conversation.save(force_insert=True)
+
+    def update_conversation(self, conversation: Conversation, fields: list[str]) -> None:
+        conversation.save(update_fields=fields)
+
+    def create_message(self, message: Message) -> None:
+        message.save(force_insert=True)
+
+    def link_attachments(self, inbound_record: InboundRecord, message: Message) -> None:
+        Attachment.objects.filter(inbound_record_id=inbound_record.pk, message__isnull=True).update(
+            message=message
+        )
+
+    def citizen_address(self, case: Case, channel: str) -> str:
+        return _citizen_address(case, channel)
+
+    def last_inbound_with_id(self, conversation: Conversation) -> Message | None:
+        return (
+            Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+            .exclude(email_message_id="")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+
+    def schedule_delivery(self, message: Message) -> None:
+        schedule_delivery(message)
+
+
+DATABASE = DatabaseConversationStore()
+
+
 def conversation_for(
     case: Case,
     channel: str,
@@ -58,34 +135,45 @@ def conversation_for(
 ) -> Conversation:
     """The case's conversation on `channel` (with this address when given), created if needed.
     `case_is_new`: the case was opened in this transaction and has no conversation yet."""
-    return _conversation_for(case, channel, contact_value, subject, case_is_new=case_is_new)[0]
+    return _conversation_for(
+        case, channel, contact_value, subject, case_is_new=case_is_new, store=DATABASE
+    )[0]
 
 
 def _conversation_for(
-    case: Case, channel: str, contact_value: str, subject: str, *, case_is_new: bool
+    case: Case,
+    channel: str,
+    contact_value: str,
+    subject: str,
+    *,
+    case_is_new: bool,
+    store: ConversationStore,
 ) -> tuple[Conversation, bool]:
     conversation = None
     if not case_is_new:
-        conversations = Conversation.objects.filter(case=case, channel=channel)
-        if contact_value:
-            conversations = conversations.filter(contact_value=contact_value)
-        conversation = conversations.order_by("-last_message_at").first()
+        conversation = store.find_conversation(case, channel, contact_value)
     if conversation is not None:
         return conversation, False
-    conversation = Conversation.objects.create(
+    conversation = Conversation(
         organization_id=case.organization_id,
-        citizen_id=case.citizen_id,
         case=case,
         channel=channel,
         contact_value=contact_value,
         subject=(subject or case.subject)[:300],
     )
+    if case.citizen_id is None:
+        # A citizen not written yet (a new citizen's first case in a batch of the inbound
+        # pipeline): the record itself, whose id the conversation takes when they are written.
+        conversation.citizen = case.citizen
+    else:
+        conversation.citizen_id = case.citizen_id
+    store.create_conversation(conversation)
     return conversation, True
 
 
-def _touch_conversation(conversation: Conversation) -> None:
+def _touch_conversation(conversation: Conversation, store: ConversationStore) -> None:
     conversation.last_message_at = timezone.now()
-    conversation.save(update_fields=["last_message_at"])
+    store.update_conversation(conversation, ["last_message_at"])
 
 
 @dataclass(frozen=True)
@@ -186,20 +274,22 @@ def create_outbound_message(
     sender_label: str = "",
     is_automatic: bool = False,
     known: KnownThread | None = None,
+    store: ConversationStore = DATABASE,
 ) -> Message:
     """Store an outbound message (status queued) and schedule its delivery after commit.
-    `is_automatic`: written by Guichet itself (an acknowledgement). `known`: see `KnownThread`."""
+    `is_automatic`: written by Guichet itself (an acknowledgement). `known`: see `KnownThread`.
+    `store`: see `ConversationStore`."""
     if known is None:
-        recipient = _citizen_address(case, channel)
-        conversation = conversation_for(
-            case, channel, recipient if channel == Channel.EMAIL else ""
+        recipient = store.citizen_address(case, channel)
+        conversation, _created = _conversation_for(
+            case,
+            channel,
+            recipient if channel == Channel.EMAIL else "",
+            "",
+            case_is_new=False,
+            store=store,
         )
-        last_inbound = (
-            Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
-            .exclude(email_message_id="")
-            .order_by("-created_at", "-pk")
-            .first()
-        )
+        last_inbound = store.last_inbound_with_id(conversation)
     else:
         recipient, conversation, last_inbound = (
             known.recipient,
@@ -211,7 +301,7 @@ def create_outbound_message(
     if last_inbound is not None:
         in_reply_to = last_inbound.email_message_id
         references = [*last_inbound.references.split(), last_inbound.email_message_id][-20:]
-    message = Message.objects.create(
+    message = Message(
         organization_id=case.organization_id,
         conversation=conversation,
         case=case,
@@ -228,9 +318,10 @@ def create_outbound_message(
         delivery_status=DeliveryStatus.QUEUED,
         is_automatic=is_automatic,
     )
+    store.create_message(message)
     _store_files(message, files)
-    _touch_conversation(conversation)
-    schedule_delivery(message)
+    _touch_conversation(conversation, store)
+    store.schedule_delivery(message)
     return message
 
 
@@ -239,6 +330,32 @@ def schedule_delivery(message: Message) -> None:
 
     message_id = message.pk
     transaction.on_commit(lambda: deliver_message_task.enqueue(message_id))
+
+
+def schedule_deliveries(messages: Sequence[Message]) -> None:
+    """`schedule_delivery` for many messages written together (a batch of the inbound pipeline).
+    When the task backend keeps tasks in the database, they are queued together once the
+    transaction commits, in one transaction of their own (one commit instead of one per task;
+    a task lost to an error there is picked up by `retry_deliveries_task`). Tasks run in process
+    (the immediate backend) are run one by one, as `schedule_delivery` runs them."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    from guichet.conversations.tasks import deliver_message_task
+
+    message_ids = [m.pk for m in messages]
+    if not message_ids:
+        return
+    if isinstance(deliver_message_task.get_backend(), ImmediateBackend):
+        for message_id in message_ids:
+            transaction.on_commit(partial(deliver_message_task.enqueue, message_id))
+        return
+
+    def enqueue() -> None:
+        with transaction.atomic():
+            for message_id in message_ids:
+                deliver_message_task.enqueue(message_id)
+
+    transaction.on_commit(enqueue)
 
 
 def record_inbound_message(
@@ -255,17 +372,19 @@ def record_inbound_message(
     email_message_id: str,
     in_reply_to: Sequence[str],
     references: Sequence[str],
-    inbound_record_id: int,
+    inbound_record: InboundRecord,
     case_is_new: bool = False,
     has_attachments: bool = True,
+    store: ConversationStore = DATABASE,
 ) -> Message:
     """Store a message from the citizen on `case`, with the attachments its inbound record
     holds. `case_is_new`: the case was opened in this transaction (it has no conversation yet);
-    `has_attachments=False`: the record was stored without any (nothing to link)."""
+    `has_attachments=False`: the record was stored without any (nothing to link). `store`: see
+    `ConversationStore`."""
     conversation, created = _conversation_for(
-        case, channel, sender_address, subject, case_is_new=case_is_new
+        case, channel, sender_address, subject, case_is_new=case_is_new, store=store
     )
-    message = Message.objects.create(
+    message = Message(
         organization_id=case.organization_id,
         conversation=conversation,
         case=case,
@@ -282,15 +401,14 @@ def record_inbound_message(
         email_message_id=email_message_id[:300],
         in_reply_to=(in_reply_to[0] if in_reply_to else "")[:300],
         references=" ".join(references),
-        inbound_record_id=inbound_record_id,
+        inbound_record=inbound_record,
     )
+    store.create_message(message)
     if has_attachments:
-        Attachment.objects.filter(inbound_record_id=inbound_record_id, message__isnull=True).update(
-            message=message
-        )
+        store.link_attachments(inbound_record, message)
     if not created:
         # (A conversation created just now already carries the time of its first message.)
-        _touch_conversation(conversation)
+        _touch_conversation(conversation, store)
     return message
 
 

@@ -37,13 +37,14 @@ from guichet.cases.actions import (
     append_event,
     new_event,
 )
-from guichet.cases.models import Case, CaseEvent, EventKind
+from guichet.cases.models import Case, EventKind
 from guichet.channels.base import InboundMessage
 from guichet.conversations.attachments import store_attachment
 from guichet.conversations.models import Channel, DeliveryStatus, Direction, Message
 from guichet.intake.models import InboundRecord, RecordStatus
 from guichet.intake.runs import PermanentFailure, _Batch, _Run
 from guichet.intake.steps import STEPS
+from guichet.intake.stores import PROCESSED_FIELDS, mark_processed
 from guichet.organizations.models import ApiToken, Organization
 
 logger = logging.getLogger(__name__)
@@ -395,12 +396,14 @@ def _finish(run: _Run) -> None:
     events += [
         new_event(run.case, EventKind.PIPELINE, data=entry, message=run.message) for entry in steps
     ]
-    if run.batch is not None and run.batch.defer_events:
-        run.events = events  # for `_process` to hand to the batch once this message is kept
-    else:
-        CaseEvent.objects.bulk_create(events)
-        run.events = []
-    _mark_processed(record, run.case, steps)
+    # Deferred in a batch: for `_process` to hand to the batch once this message is kept.
+    run.events = run.store.finish(
+        record,
+        run.case,
+        steps,
+        events,
+        defer_events=run.batch is not None and run.batch.defer_events,
+    )
 
 
 def _apply_delivery_report(run: _Run) -> None:
@@ -446,24 +449,8 @@ def _apply_delivery_report(run: _Run) -> None:
 
 
 def _mark_processed(record: InboundRecord, case: Case | None, steps: list[dict[str, Any]]) -> None:
-    record.status = RecordStatus.PROCESSED
-    record.case = case
-    record.steps = steps
-    record.failed_step = ""
-    record.error = ""
-    record.next_attempt_at = None
-    record.processed_at = timezone.now()
-    record.save(
-        update_fields=[
-            "status",
-            "case",
-            "steps",
-            "failed_step",
-            "error",
-            "next_attempt_at",
-            "processed_at",
-        ]
-    )
+    mark_processed(record, case, steps)
+    record.save(update_fields=PROCESSED_FIELDS)
 
 
 def _fail(record: InboundRecord, step: str, exc: Exception) -> None:

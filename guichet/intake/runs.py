@@ -14,6 +14,7 @@ from guichet.channels.base import InboundMessage
 from guichet.citizens.actions import Resolution
 from guichet.conversations.models import Message
 from guichet.intake.models import InboundRecord
+from guichet.intake.stores import DATABASE, IntakeStore
 from guichet.organizations.models import Department, Organization, Topic
 
 
@@ -44,6 +45,9 @@ class _Run:
     # Timeline events written together when the record is done (one insert).
     events: list[CaseEvent] = field(default_factory=list)
     batch: _Batch | None = None
+    # Where the steps read and write: the database (`receive`), or a batch's rows kept in memory
+    # (`ingest_batch`, see `guichet.intake.batch`).
+    store: IntakeStore = DATABASE
 
     def note(self, step: str, **detail: Any) -> None:
         self.log.append({"step": step, "at": timezone.now().isoformat(), **detail})

@@ -14,12 +14,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from guichet.assist.classifiers import Classification, default_classifier
-from guichet.cases.actions import (
-    open_case,
-    reopen_or_resume_for_citizen,
-    set_routing,
-)
-from guichet.cases.lifecycle import ACTIVE_STATUSES, Status
+from guichet.cases.actions import open_case, set_routing
+from guichet.cases.lifecycle import Status
 from guichet.cases.models import Case
 from guichet.cases.references import find_references
 from guichet.channels.email.addresses import case_id_from_addresses
@@ -31,7 +27,7 @@ from guichet.conversations.actions import (
     record_inbound_message,
 )
 from guichet.conversations.delivery import tracking_url
-from guichet.conversations.models import Channel, Direction, Message
+from guichet.conversations.models import Channel
 from guichet.intake.relays import find_real_sender
 from guichet.intake.runs import PermanentFailure, _Run
 from guichet.organizations.models import Department, Organization, Topic
@@ -89,16 +85,13 @@ def _identify(run: _Run) -> None:
             contacts.append(contact)
     token_case_id = case_id_from_addresses(inbound.recipients, run.organization.pk)
     if token_case_id is not None:
-        run.token_case = (
-            Case.objects.filter(organization=run.organization, pk=token_case_id)
-            .select_related("citizen")
-            .first()
-        )
+        run.token_case = run.store.token_case(run.organization, token_case_id)
     run.resolution = resolve_citizen(
         run.organization,
         contacts,
         display_name=run.sender_name,
         known_citizen=run.token_case.citizen if run.token_case else None,
+        store=run.store,
     )
     run.note(
         "identify",
@@ -117,13 +110,7 @@ def _candidate_by_headers(run: _Run) -> Case | None:
     ids = [i for i in (*run.inbound.in_reply_to, *run.inbound.references) if i]
     if not ids:
         return None
-    found = (
-        Message.objects.filter(organization=run.organization, email_message_id__in=ids[-50:])
-        .select_related("case")
-        .order_by("-created_at")
-        .first()
-    )
-    return found.case if found else None
+    return run.store.case_of_messages(run.organization, ids[-50:])
 
 
 def _candidate_by_reference(run: _Run, citizen_id: int) -> tuple[Case | None, str, list[str]]:
@@ -135,7 +122,7 @@ def _candidate_by_reference(run: _Run, citizen_id: int) -> tuple[Case | None, st
         references = find_references(text, prefix)
         if not references:
             continue
-        cases = list(Case.objects.filter(organization=run.organization, reference__in=references))
+        cases = run.store.cases_with_references(run.organization, references)
         theirs = [c for c in cases if c.citizen_id == citizen_id]
         others = [c.reference for c in cases if c.citizen_id != citizen_id]
         if theirs:
@@ -154,7 +141,7 @@ def _thread(run: _Run) -> None:
     how = ""
     refused: list[str] = []
     if inbound.case_id is not None:
-        case = Case.objects.filter(organization=run.organization, pk=inbound.case_id).first()
+        case = run.store.case_by_id(run.organization, inbound.case_id)
         how = "tracking page"
     if case is None and run.token_case is not None:
         if run.token_case.citizen_id == citizen.pk:
@@ -195,10 +182,11 @@ def _thread(run: _Run) -> None:
             follows=follows,
             last_inbound_at=timezone.now(),
             pending_events=run.events,
+            store=run.store,
         )
         run.created_case = True
     else:
-        reopen_or_resume_for_citizen(case, label=citizen.display_name or inbound.sender_address)
+        run.store.reopen_or_resume(case, label=citizen.display_name or inbound.sender_address)
     run.case = case
     run.message = record_inbound_message(
         case,
@@ -213,14 +201,15 @@ def _thread(run: _Run) -> None:
         email_message_id=inbound.email_message_id,
         in_reply_to=inbound.in_reply_to,
         references=inbound.references,
-        inbound_record_id=run.record.pk,
+        inbound_record=run.record,
         case_is_new=run.created_case,
         # Attachments are stored with the raw record; its payload lists them (even refused).
         has_attachments=bool(run.record.payload.get("attachments", True)),
+        store=run.store,
     )
     if not run.created_case:  # (a new case was opened with it)
         case.last_inbound_at = timezone.now()
-        case.save(update_fields=["last_inbound_at"])
+        run.store.update_case(case, ["last_inbound_at"])
     run.note(
         "thread",
         case=case.reference,
@@ -264,17 +253,7 @@ def _recent_case_on_same_topic(run: _Run, citizen_id: int) -> Case | None:
     if topic_id is None:
         return None
     since = timezone.now() - timedelta(days=settings.GUICHET_SUGGESTED_LINK_DAYS)
-    return (
-        Case.objects.filter(
-            organization=run.organization,
-            citizen_id=citizen_id,
-            topic_id=topic_id,
-            status__in=ACTIVE_STATUSES,
-            updated_at__gte=since,
-        )
-        .order_by("-updated_at")
-        .first()
-    )
+    return run.store.recent_case(run.organization, citizen_id, topic_id, since)
 
 
 def _classify(run: _Run) -> None:
@@ -336,7 +315,12 @@ def _route(run: _Run) -> None:
             or Department.objects.filter(pk=decision.department_id).first()
         )
     set_routing(
-        run.case, topic=topic, department=department, reasons=decision.reasons, rule=decision.rule
+        run.case,
+        topic=topic,
+        department=department,
+        reasons=decision.reasons,
+        rule=decision.rule,
+        store=run.store,
     )
     run.note(
         "route",
@@ -348,13 +332,9 @@ def _route(run: _Run) -> None:
 
 
 def _acknowledged_recently(run: _Run) -> int:
-    return Message.objects.filter(
-        organization=run.organization,
-        direction=Direction.OUTBOUND,
-        is_automatic=True,
-        recipient_address=run_contact_value(run),
-        created_at__gte=timezone.now() - timedelta(hours=1),
-    ).count()
+    return run.store.acknowledgements_since(
+        run.organization, run_contact_value(run), timezone.now() - timedelta(hours=1)
+    )
 
 
 def _acknowledge(run: _Run) -> None:
@@ -400,6 +380,7 @@ def _acknowledge(run: _Run) -> None:
         sender_label=run.organization.name,
         is_automatic=True,
         known=_opening_thread(run, channel),
+        store=run.store,
     )
     run.note("acknowledge", message=message.pk, channel=channel)
 

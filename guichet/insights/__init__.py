@@ -1,0 +1,1 @@
+"""Insights: the contact-centre KPIs (kpis.py), dashboards and reports built on them."""

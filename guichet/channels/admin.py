@@ -12,8 +12,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from guichet.channels.email.imap import MailboxError, check_account, poll_account
-from guichet.channels.models import ChannelAccount
-from guichet.core.admin import OrganizationScopedAdmin
+from guichet.channels.email.providers import reroute_unrouted
+from guichet.channels.email.unrouted import delete_unrouted
+from guichet.channels.models import ChannelAccount, UnroutedMail
+from guichet.core.admin import OrganizationScopedAdmin, is_platform_admin
 
 # "Poll now" from the admin answers within a request; the periodic job fetches the rest.
 ADMIN_POLL_MAX_MESSAGES = 200
@@ -134,6 +136,13 @@ class ChannelAccountAdmin(OrganizationScopedAdmin):
     def poll_now(self, request: HttpRequest, queryset: models.QuerySet[ChannelAccount]) -> None:
         for account in queryset.select_related("organization", "department"):
             report = poll_account(account, max_messages=ADMIN_POLL_MAX_MESSAGES)
+            if report.busy:
+                messages.warning(
+                    request,
+                    _("%(account)s: another poller is reading this mailbox; try again shortly.")
+                    % {"account": self._label(account)},
+                )
+                continue
             if report.error:
                 messages.error(request, f"{self._label(account)}: {report.error}")
                 continue
@@ -153,3 +162,76 @@ class ChannelAccountAdmin(OrganizationScopedAdmin):
                 text += " " + str(_("More messages are waiting: the periodic job fetches them."))
             level = messages.WARNING if report.held or report.errors else messages.SUCCESS
             messages.add_message(request, level, text)
+
+
+@admin.register(UnroutedMail)
+class UnroutedMailAdmin(admin.ModelAdmin[UnroutedMail]):
+    """Mail that reached a provider webhook for no organization: it may be anyone's, so only the
+    platform operators (superusers) see it. Read-only; routed again or deleted with its files."""
+
+    list_display = ["received_at", "provider", "recipient_list", "size", "reason"]
+    list_filter = ["provider"]
+    search_fields = ["recipients", "reason", "sha256"]
+    readonly_fields = [
+        "provider",
+        "storage_name",
+        "reason",
+        "recipients",
+        "size",
+        "sha256",
+        "received_at",
+    ]
+    actions = ["route_again"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_platform_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request)
+
+    @admin.display(description=_("recipients"))
+    def recipient_list(self, obj: UnroutedMail) -> str:
+        return ", ".join(obj.recipients)
+
+    def delete_model(self, request: HttpRequest, obj: UnroutedMail) -> None:
+        delete_unrouted(obj)
+
+    def delete_queryset(
+        self, request: HttpRequest, queryset: models.QuerySet[UnroutedMail]
+    ) -> None:
+        for mail in queryset:
+            delete_unrouted(mail)
+
+    @admin.action(description=_("Route again (after giving the address to an organization)"))
+    def route_again(self, request: HttpRequest, queryset: models.QuerySet[UnroutedMail]) -> None:
+        for mail in queryset:
+            if not mail.storage_name.endswith(".eml"):
+                messages.error(
+                    request, _("%(name)s is not an email: it cannot be routed.") % {"name": mail}
+                )
+                continue
+            try:
+                outcome = reroute_unrouted(mail)
+            except OSError as exc:
+                messages.error(request, f"{mail}: {exc}")
+                continue
+            if outcome.receptions:
+                references = ", ".join(
+                    r.reference or r.record.external_id[:60] for r in outcome.receptions
+                )
+                messages.success(request, _("Routed: %(references)s.") % {"references": references})
+            else:
+                messages.warning(
+                    request,
+                    _("Still no organization receives mail at %(addresses)s.")
+                    % {"addresses": ", ".join(mail.recipients) or "-"},
+                )

@@ -57,6 +57,10 @@ class ChannelAccount(models.Model):
     last_uid = models.BigIntegerField(default=0, editable=False)
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True, editable=False)
+    # Poll lease: one poller at a time reads the mailbox (the periodic job, `mailboxes watch`, the
+    # admin's "Poll now"); taken and renewed by a conditional UPDATE, see `email/leases.py`.
+    poll_lease_owner = models.CharField(max_length=64, blank=True, editable=False)
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = OrganizationScopedQuerySet.as_manager()
@@ -73,3 +77,27 @@ class ChannelAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"
+
+
+class UnroutedMail(models.Model):
+    """Mail that reached a provider webhook addressed to no organization (or a payload nobody could
+    read). It belongs to no organization, so only platform operators see it; its bytes are in the
+    file storage (`storage_name`, with a `.note.json` beside it), kept
+    `GUICHET_UNROUTED_RETENTION_DAYS` days, and it can be routed again once the address it was
+    sent to is given to an organization."""
+
+    provider = models.CharField(_("provider"), max_length=40)
+    storage_name = models.CharField(_("file"), max_length=255, unique=True)
+    reason = models.TextField(_("reason"))
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("mail for no organization")
+        verbose_name_plural = _("mail for no organization")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.storage_name}"

@@ -7,6 +7,7 @@ import logging
 from django_tasks import task
 
 from guichet.channels.email.imap import poll_account
+from guichet.channels.email.unrouted import purge_unrouted_mail
 from guichet.channels.models import AccountKind, ChannelAccount
 
 logger = logging.getLogger(__name__)
@@ -38,3 +39,9 @@ def poll_mailboxes_task() -> dict[str, int]:
         if report.error:
             totals["failed"] += 1
     return totals
+
+
+@task()
+def purge_unrouted_mail_task() -> int:
+    """Delete mail for no organization kept longer than `GUICHET_UNROUTED_RETENTION_DAYS`."""
+    return purge_unrouted_mail()

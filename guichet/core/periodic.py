@@ -22,4 +22,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("retry failed inbound messages", 60, "guichet.intake.tasks.retry_due_inbound_task"),
     PeriodicJob("poll IMAP mailboxes", 60, "guichet.channels.tasks.poll_mailboxes_task"),
     PeriodicJob("retry deliveries", 60, "guichet.conversations.tasks.retry_deliveries_task"),
+    PeriodicJob(
+        "purge mail for no organization", 3600, "guichet.channels.tasks.purge_unrouted_mail_task"
+    ),
 )

@@ -76,6 +76,7 @@ from guichet.channels.email.imap_session import (
     describe_error,
     open_mailbox,
 )
+from guichet.channels.email.leases import acquire_lease, release_lease, renew_lease
 from guichet.channels.email.parser import CHANNEL, EmailParseError, parse_email
 from guichet.channels.models import ChannelAccount
 from guichet.intake.models import RecordStatus
@@ -116,6 +117,8 @@ class PollReport:
     last_uid: int = 0
     # Stopped by `max_messages` or the time budget with messages still waiting.
     more_pending: bool = False
+    # Not polled: another poller holds the mailbox's lease (see `leases.py`); not an error.
+    busy: bool = False
     details: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -126,6 +129,8 @@ class PollReport:
     def summary(self) -> str:
         if self.error:
             return f"{self.account}: failed: {self.error}"
+        if self.busy:
+            return f"{self.account}: skipped, another poller is reading this mailbox"
         parts = [
             f"{self.fetched} fetched",
             f"{self.new_cases} new",
@@ -154,6 +159,11 @@ def poll_account(
     Never raises for a mailbox problem: the report (and the account's `last_error`) says it."""
     started = time.monotonic()
     report = PollReport(account=f"{account.organization.slug}/{account.name}")
+    lease = acquire_lease(account)
+    if lease is None:
+        report.busy = True
+        logger.info("%s", report.summary())
+        return report
     try:
         with ExitStack() as sessions:
             _Poller(
@@ -163,6 +173,7 @@ def poll_account(
                 batch_size=max(1, batch_size),
                 max_messages=max_messages,
                 deadline=started + time_budget if time_budget else None,
+                lease=lease,
             ).run()
     except _StopPoll as stop:
         report.error = stop.reason
@@ -171,6 +182,9 @@ def poll_account(
     except Exception as exc:  # a bug must not stop the other mailboxes; it is logged in full
         logger.exception("poll of mailbox %s failed", account.pk)
         report.error = describe_error(exc, account)
+    finally:
+        with suppress(Exception):  # the database is down: the lease expires by itself
+            release_lease(account, lease)
     report.seconds = round(time.monotonic() - started, 3)
     _finish_poll(account, report)
     return report
@@ -209,8 +223,10 @@ class _Poller:
         batch_size: int,
         max_messages: int | None,
         deadline: float | None,
+        lease: str,
     ) -> None:
         self.account = account
+        self.lease = lease
         self.connect = connect
         self.session = connect()
         self.report = report
@@ -259,6 +275,11 @@ class _Poller:
             self.batch(uids[start : start + self.batch_size])
 
     def batch(self, uids: list[int]) -> None:
+        if not renew_lease(self.account, self.lease):
+            raise _StopPoll(
+                "the poll lease of this mailbox expired and another poller took it over; "
+                "this poll stopped, the other one goes on from the stored UID"
+            )
         sizes = self.session.sizes(uids)
         group: list[int] = []
         group_bytes = 0
@@ -522,6 +543,9 @@ def watch_account(
         report = poll_account(current)
         if on_report is not None:
             on_report(report)
+        if report.busy:  # another poller is on it: look again a little later
+            stop_event.wait(min(fallback_interval, 30.0))
+            continue
         if report.error:
             failures += 1
             stop_event.wait(min(fallback_interval * failures, 600.0))
@@ -547,7 +571,11 @@ def wait_for_mail(account: ChannelAccount, stop_event: threading.Event, *, timeo
     with open_mailbox(account) as session:
         if "IDLE" not in session.capabilities:
             return False
-        session.select(account.folder)
+        _, uidnext = session.select(account.folder)
+        if uidnext and uidnext > account.last_uid + 1:
+            # Mail arrived after the poll listed the folder and before this IDLE: the server
+            # announces only what arrives during IDLE, so it would wait until the restart.
+            return True
         idle = session.mailbox.idle
         idle.start()
         try:

@@ -10,10 +10,11 @@ limits in docs/email-providers.md.
   of its recipient addresses. The pipeline is idempotent on the Message-ID, and the bytes are made
   the same on every retry of the provider (see `message_bytes`), so a replayed webhook creates
   nothing twice.
-- **Mail for nobody** (`keep_unrouted`): a message whose recipients belong to no organization has
-  no inbound record to live on (a record belongs to one organization). Its bytes are kept in the
-  file storage under `inbound/unrouted/<provider>/`, with a JSON note saying why, and a warning
-  is logged; the provider gets a 2xx, so it does not retry a message that no retry can route.
+- **Mail for nobody** (`keep_unrouted`, see `unrouted.py`): a message whose recipients belong to
+  no organization has no inbound record to live on (a record belongs to one organization). Its
+  bytes are kept in the file storage under `inbound/unrouted/<provider>/` and listed for the
+  platform operators, and a warning is logged; the provider gets a 2xx, so it does not retry a
+  message that no retry can route. `reroute_unrouted` tries it again once its address is known.
 - **Delivery events** (`add_tracking_metadata` on `anymail.signals.pre_send`,
   `receive_tracking_event` on `anymail.signals.tracking`): every message sent through an anymail
   backend carries our Message-ID in the provider's metadata (providers replace the Message-ID
@@ -34,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,16 +53,16 @@ from anymail.signals import (
     tracking,
 )
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.html import linebreaks, urlize
 
 from guichet.channels.base import InboundMessage
 from guichet.channels.email.handover import keep_aside, unreadable_inbound, with_recipients
 from guichet.channels.email.parser import EmailParseError, parse_email
+from guichet.channels.email.unrouted import delete_unrouted, keep_unrouted
+from guichet.channels.models import UnroutedMail
 from guichet.conversations.models import DeliveryStatus, Direction, Message
 from guichet.intake.pipeline import Reception, receive
 from guichet.organizations.models import Organization
@@ -72,8 +72,6 @@ logger = logging.getLogger(__name__)
 
 # The metadata key that carries our Message-ID (without brackets) through the provider.
 METADATA_KEY = "guichet_message_id"
-# Where mail addressed to no organization is kept, in the default file storage.
-UNROUTED_FOLDER = "inbound/unrouted"
 # Provider events that mean the message will not reach the citizen.
 FAILURE_EVENTS = frozenset({EventType.BOUNCED, EventType.REJECTED, EventType.FAILED})
 
@@ -109,6 +107,21 @@ def receive_inbound_event(
             reception.reference or reception.record.status,
             "duplicate" if reception.duplicate else "new",
         )
+
+
+def reroute_unrouted(mail: UnroutedMail) -> InboundOutcome:
+    """Hand mail kept for no organization to the pipeline again, for instance once its address
+    was given to an organization. Routed, its row and files are deleted; still for nobody, it
+    stays as it was."""
+    with default_storage.open(mail.storage_name) as kept:
+        raw = kept.read()
+    message = AnymailInboundMessage.parse_raw_mime_bytes(raw)
+    if mail.recipients:
+        message.envelope_recipient = mail.recipients[-1]
+    outcome = handle_inbound_message(message, esp_name=mail.provider)
+    if outcome.receptions:
+        delete_unrouted(mail)
+    return outcome
 
 
 def handle_inbound_message(message: AnymailInboundMessage, *, esp_name: str) -> InboundOutcome:
@@ -222,38 +235,6 @@ def organizations_for(addresses: Iterable[str]) -> list[Organization]:
         if organization is not None:
             found.setdefault(organization.pk, organization)
     return list(found.values())
-
-
-def keep_unrouted(
-    raw: bytes,
-    *,
-    provider: str,
-    reason: str,
-    extension: str,
-    recipients: Iterable[str] = (),
-) -> str:
-    """Store `raw` under `inbound/unrouted/<provider>/<sha256><extension>`, with a note of why in
-    `<sha256>.note.json`; named by the content, so a retried delivery is kept once. Returns the
-    storage name of the bytes."""
-    digest = hashlib.sha256(raw).hexdigest()
-    folder = f"{UNROUTED_FOLDER}/{provider.lower()}"
-    name = f"{folder}/{digest}{extension}"
-    if default_storage.exists(name):
-        return name
-    note = {
-        "provider": provider,
-        "received_at": timezone.now().isoformat(),
-        "reason": reason,
-        "recipients": list(recipients),
-        "size": len(raw),
-        "sha256": digest,
-    }
-    stored = default_storage.save(name, ContentFile(raw))
-    default_storage.save(
-        f"{folder}/{digest}.note.json",
-        ContentFile(json.dumps(note, ensure_ascii=False, indent=2).encode("utf-8")),
-    )
-    return stored
 
 
 # ---------------------------------------------------------------------------------------------

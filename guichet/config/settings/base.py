@@ -241,6 +241,12 @@ GUICHET_ATTACHMENT_TYPES = env_list(
 # A raw inbound message larger than this is kept aside (stored, flagged) instead of being processed
 # (25 MB of attachments, base64-encoded, fit below it).
 GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 36 * 1024 * 1024)
+# How long a poller holds a mailbox without renewing its lease (renewed at every batch); after
+# that, a poller that died is presumed gone and another may read the mailbox.
+GUICHET_POLL_LEASE_SECONDS = env_int("GUICHET_POLL_LEASE_SECONDS", 300)
+# Mail that reached a provider webhook addressed to no organization is kept this many days for the
+# platform operators (admin: "Mail for no organization"), then deleted with its file.
+GUICHET_UNROUTED_RETENTION_DAYS = env_int("GUICHET_UNROUTED_RETENTION_DAYS", 30)
 # How many times a failed pipeline step is retried automatically before waiting for an administrator.
 GUICHET_INTAKE_MAX_ATTEMPTS = env_int("GUICHET_INTAKE_MAX_ATTEMPTS", 5)
 # Replies carry a Reply-To with a signed case token (mairie+c12-k3j5h7g2m4@ville.fr): the mail server

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 
-from guichet.channels.email.providers import UNROUTED_FOLDER, connect_signals
+from guichet.channels.email.providers import connect_signals
+from guichet.channels.email.unrouted import UNROUTED_FOLDER
 
 SECRET = "guichet-webhooks:Zk3v9QpLw2Xr"
 BREVO_API_KEY = "xkeysib-test-0123456789"

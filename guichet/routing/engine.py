@@ -1,7 +1,8 @@
-"""The routing engine: pure Python, no ORM. A frozen context in, a decision with reasons out.
+"""The department decision: pure Python, no ORM. A frozen context in, a decision with reasons out.
 
-This first version routes a case to a department's queue; issue #4 extends the same contract with
-queues, skills, presence and agent offers.
+The inbound pipeline asks it which department's queue a new case joins (step 5, docs/pipeline.md).
+Which agent then gets the case, and when, is the assignment engine's answer
+(`guichet.routing.assignment`, same contract: frozen inputs, a decision with its reasons).
 """
 
 from __future__ import annotations

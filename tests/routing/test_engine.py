@@ -1,3 +1,7 @@
+"""The department decision of the inbound pipeline, table-driven and without a database."""
+
+import pytest
+
 from guichet.routing.engine import RoutingContext, decide
 
 
@@ -17,30 +21,67 @@ def context(**overrides):
     return RoutingContext(**values)
 
 
-def test_topic_department_first():
-    decision = decide(context(addressed_department_ids=(3,)))
-    assert (decision.department_id, decision.rule) == (2, "topic")
-    assert decision.reasons == (
-        "the topic “Acte de naissance” is handled by État civil",
-        "confidence of the classification: 90%",
-    )
+CASES = {
+    "the topic's department first": (
+        context(addressed_department_ids=(3,)),
+        (
+            2,
+            "topic",
+            (
+                "the topic “Acte de naissance” is handled by État civil",
+                "confidence of the classification: 90%",
+            ),
+        ),
+    ),
+    "an inactive topic department falls back to the addressed one": (
+        context(active_department_ids=frozenset({1, 3}), addressed_department_ids=(3,)),
+        (3, "addressed", ("the message was sent to the address of Voirie",)),
+    ),
+    "the first active addressed department": (
+        context(topic_id=None, addressed_department_ids=(4, 3, 2)),
+        (3, "addressed", ("the message was sent to the address of Voirie",)),
+    ),
+    "a topic without a department goes to the addressed one": (
+        context(topic_id=12, addressed_department_ids=(2,)),
+        (2, "addressed", ("the message was sent to the address of État civil",)),
+    ),
+    "no topic goes to reception": (
+        context(topic_id=None),
+        (1, "reception", ("no topic recognised: Accueil, the reception department, sorts it",)),
+    ),
+    "a department without a name is named by its number": (
+        context(topic_id=11, department_names={}, classification_confidence=0.456),
+        (
+            3,
+            "topic",
+            (
+                "the topic “Nid-de-poule” is handled by #3",
+                "confidence of the classification: 46%",
+            ),
+        ),
+    ),
+    "nowhere to go is said so": (
+        context(topic_id=None, default_department_id=None),
+        (
+            None,
+            "unrouted",
+            ("no department could be chosen: supervisors see the request in every queue",),
+        ),
+    ),
+    "an inactive reception department is nowhere to go": (
+        context(topic_id=None, active_department_ids=frozenset({2, 3})),
+        (
+            None,
+            "unrouted",
+            ("no department could be chosen: supervisors see the request in every queue",),
+        ),
+    ),
+}
 
 
-def test_inactive_topic_department_falls_back_to_addressed_one():
-    decision = decide(
-        context(active_department_ids=frozenset({1, 3}), addressed_department_ids=(3,))
-    )
-    assert (decision.department_id, decision.rule) == (3, "addressed")
-    assert decision.reasons == ("the message was sent to the address of Voirie",)
+@pytest.mark.parametrize(("given", "expected"), CASES.values(), ids=CASES.keys())
+def test_the_department_decision(given, expected):
+    decision = decide(given)
 
-
-def test_no_topic_goes_to_reception():
-    decision = decide(context(topic_id=None))
-    assert (decision.department_id, decision.rule) == (1, "reception")
-    assert decision.reasons == ("no topic recognised: Accueil, the reception department, sorts it",)
-
-
-def test_nowhere_to_go_is_said_so():
-    decision = decide(context(topic_id=None, default_department_id=None))
-    assert (decision.department_id, decision.rule) == (None, "unrouted")
+    assert (decision.department_id, decision.rule, decision.reasons) == expected
     assert decision.agent_id is None

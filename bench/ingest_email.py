@@ -1,7 +1,8 @@
 """Email ingestion benchmark: a folder of N .eml files through the whole inbound pipeline.
 
     .venv/bin/python bench/ingest_email.py [--messages N] [--database-url URL] [--corpus DIR]
-                                           [--batch-size B] [--sending deferred|immediate]
+                                           [--batch-size B] [--store memory|database]
+                                           [--sending deferred|immediate]
                                            [--seed S] [--keep] [--profile FILE]
 
 Generates (or reads) a town hall's mailbox (`bench/corpus.py`), sets up a fresh database (an SQLite
@@ -14,7 +15,9 @@ town with its departments and topics, then measures two things on the same files
 - the pipeline: each file read, parsed and handed to the product's entry point, which persists it
   raw, identifies the citizen, threads, classifies, routes and acknowledges it
   (`guichet.intake.pipeline.ingest_batch`, B messages per transaction; with --batch-size 0,
-  `receive()` once per message, as `guichet ingest-email` calls it).
+  `receive()` once per message, as `guichet ingest-email` calls it). With batches, --store memory
+  (the default) processes each batch in a `BatchStore` (rows read and written per table and
+  batch), --store database one statement at a time as `receive()` does.
 
 Acknowledgements are created as queued outbound messages, and their delivery is a background task,
 as in the product. By default (--sending deferred) the task backend is the database one that
@@ -90,6 +93,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_BATCH_SIZE,
         help=f"messages per transaction ({DEFAULT_BATCH_SIZE}); 0: receive() once per message",
+    )
+    parser.add_argument(
+        "--store",
+        choices=("memory", "database"),
+        default="memory",
+        help="with batches: process them in memory (BatchStore) or on the database (memory)",
     )
     parser.add_argument(
         "--sending",
@@ -304,7 +313,9 @@ def run(args: argparse.Namespace, workdir: Path, database: Database) -> dict[str
     drop_floor_rows(floor_organization)
 
     memory_reset = reset_peak_memory()
-    pipeline = run_pipeline(files, town, args.batch_size, args.profile)
+    pipeline = run_pipeline(
+        files, town, args.batch_size, args.profile, in_memory=args.store == "memory"
+    )
     peak = peak_memory_mb()
 
     deliveries = run_deliveries(town) if args.sending == "deferred" else None
@@ -338,6 +349,7 @@ def run(args: argparse.Namespace, workdir: Path, database: Database) -> dict[str
         "ratio_to_floor": round(floor.rate / pipeline.rate, 2) if pipeline.rate else None,
         "batch_size": args.batch_size,
         "entry_point": "ingest_batch" if args.batch_size else "receive",
+        "store": args.store if args.batch_size else "database",
         "sending": SENDING[args.sending],
         "acknowledgements": outcome["acknowledgements"],
         "acknowledgements_sent": outcome["acknowledgements_sent"],
@@ -473,7 +485,9 @@ def drop_floor_rows(organization: Any) -> None:
     shutil.rmtree(Path(settings.MEDIA_ROOT) / "inbound" / str(organization.pk), ignore_errors=True)
 
 
-def run_pipeline(files: list[Path], town: Any, batch_size: int, profile: Path | None) -> Phase:
+def run_pipeline(
+    files: list[Path], town: Any, batch_size: int, profile: Path | None, *, in_memory: bool = True
+) -> Phase:
     from django.core import mail
     from django.db import connection
 
@@ -522,7 +536,7 @@ def run_pipeline(files: list[Path], town: Any, batch_size: int, profile: Path | 
             if not batch:
                 break
             if batch_size:
-                pipeline.ingest_batch(town, batch)
+                pipeline.ingest_batch(town, batch, in_memory=in_memory)
             else:
                 pipeline.receive(town, batch[0])
             done = time.perf_counter()

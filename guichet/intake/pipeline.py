@@ -41,10 +41,11 @@ from guichet.cases.models import Case, EventKind
 from guichet.channels.base import InboundMessage
 from guichet.conversations.attachments import store_attachment
 from guichet.conversations.models import Channel, DeliveryStatus, Direction, Message
+from guichet.intake.batch import BatchStore, NeedsDatabase, supported
 from guichet.intake.models import InboundRecord, RecordStatus
 from guichet.intake.runs import PermanentFailure, _Batch, _Run
 from guichet.intake.steps import STEPS
-from guichet.intake.stores import PROCESSED_FIELDS, mark_processed
+from guichet.intake.stores import DATABASE, PROCESSED_FIELDS, mark_processed
 from guichet.organizations.models import ApiToken, Organization
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,9 @@ def receive(
     )
 
 
-def ingest_batch(organization: Organization, inbounds: Iterable[InboundMessage]) -> list[Reception]:
+def ingest_batch(
+    organization: Organization, inbounds: Iterable[InboundMessage], *, in_memory: bool = True
+) -> list[Reception]:
     """Receive several messages for one organization in one transaction, each as `receive` would.
 
     For readers of a mailbox or of files (an IMAP poll, an import of .eml files): one commit per
@@ -109,13 +112,22 @@ def ingest_batch(organization: Organization, inbounds: Iterable[InboundMessage])
     the batch. An error that escapes `receive` (storage or database unavailable) rolls the whole
     batch back and is raised: the caller must acknowledge its source (mark the IMAP messages, move
     the files) only after this function returns, and may simply run the batch again.
+
+    `in_memory` (the default, on PostgreSQL and SQLite 3.35+): the steps run on a `BatchStore`
+    (`guichet.intake.batch`), which reads what the batch needs in a few queries and writes the
+    new rows per table when the batch ends; otherwise on the database, one statement at a time.
     """
     inbound_list = list(inbounds)
-    batch = _Batch(defer_events=True)
+    memory = BatchStore(organization, inbound_list) if in_memory and supported() else None
+    batch = _Batch(defer_events=True, memory=memory)
     with transaction.atomic():
         # Which of these identifiers are new, in one query rather than one per message.
         batch.unknown_ids = _unknown_identifiers(organization, inbound_list)
+        if memory is not None:
+            memory.preload()
         receptions = [_receive(organization, inbound, batch=batch) for inbound in inbound_list]
+        if memory is not None:
+            memory.write()
         batch.write_events()
     return receptions
 
@@ -162,6 +174,9 @@ def _receive(
         known_new=known_new,
     )
     if not created:
+        if batch is not None and batch.memory is not None:
+            # Processed earlier in this batch, not written yet: the batch holds its outcome.
+            record = batch.memory.pending_record(record.pk) or record
         if record.status in (RecordStatus.RECEIVED, RecordStatus.FAILED):
             _process(record, batch=batch)
         return Reception(record, duplicate=True)
@@ -335,14 +350,33 @@ def process_record(record: InboundRecord) -> InboundRecord:
 
 
 def _process(
-    record: InboundRecord, *, batch: _Batch | None = None, unseen: bool = False
+    record: InboundRecord,
+    *,
+    batch: _Batch | None = None,
+    unseen: bool = False,
+    on_database: bool = False,
 ) -> InboundRecord:
     """`process_record`; `unseen`: the record was created in the transaction still open, so no
-    other process can hold it (its row lock is not taken)."""
+    other process can hold it (its row lock is not taken). In a batch with a `BatchStore`, the
+    message is processed in memory unless `on_database` (see `guichet.intake.batch`)."""
     organization = record.organization
     inbound = InboundMessage.from_payload(record.payload)
-    run = _Run(record=record, inbound=inbound, organization=organization, batch=batch)
+    memory = None if batch is None or on_database else batch.memory
+    if memory is not None and inbound.delivery_report is not None:
+        # It reads and writes the messages it reports on directly: on the database.
+        memory.write()
+        memory.reread()
+        memory = None
+    run = _Run(
+        record=record,
+        inbound=inbound,
+        organization=organization,
+        batch=batch,
+        store=memory if memory is not None else DATABASE,
+    )
     current = "identify"
+    if memory is not None:
+        memory.begin()
     try:
         # What the pipeline writes (reasons, acknowledgement) is in the organization's language,
         # whatever the language of the request that brought the message in.
@@ -366,9 +400,22 @@ def _process(
                 current = name
                 step(run)
             _finish(run)
+    except NeedsDatabase:
+        assert memory is not None  # noqa: S101 — raised by a BatchStore only
+        # Undone in memory (and in the database by the savepoint): run again on the database,
+        # after the batch's rows so far are written.
+        memory.rollback()
+        memory.write()
+        _process(record, batch=batch, unseen=unseen, on_database=True)
+        memory.reread()
+        return record
     except Exception as exc:
+        if memory is not None:
+            memory.rollback()
         _fail(record, current, exc)
         return record
+    if memory is not None:
+        memory.commit()
     if run.events:
         # Deferred by the batch (see `_finish`): written when it ends, now that this message's
         # savepoint is released.

@@ -4,7 +4,7 @@ steps, what a batch of records shares, and the organization data read once per b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -16,6 +16,9 @@ from guichet.conversations.models import Message
 from guichet.intake.models import InboundRecord
 from guichet.intake.stores import DATABASE, IntakeStore
 from guichet.organizations.models import Department, Organization, Topic
+
+if TYPE_CHECKING:
+    from guichet.intake.batch import BatchStore
 
 
 class PermanentFailure(Exception):
@@ -91,14 +94,17 @@ class _Batch:
       seen from the next batch on;
     - the identifiers known to have no record yet, each used once (its message creates it);
     - with `defer_events`, the timeline events of the processed messages, written together when
-      the batch ends (nothing reads them before).
+      the batch ends (nothing reads them before);
+    - with `memory`, the `BatchStore` the messages are processed in (rows written together when
+      the batch ends); without, they are processed on the database one statement at a time.
     """
 
-    def __init__(self, *, defer_events: bool = False) -> None:
+    def __init__(self, *, defer_events: bool = False, memory: BatchStore | None = None) -> None:
         self._setups: dict[int, _Setup] = {}
         self.unknown_ids: set[tuple[str, str]] = set()
         self.defer_events = defer_events
         self.events: list[CaseEvent] = []
+        self.memory = memory
 
     def setup(self, organization: Organization) -> _Setup:
         setup = self._setups.get(organization.pk)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guichet.assist.classifiers import Classification, default_classifier
@@ -32,6 +32,7 @@ from guichet.intake.relays import find_real_sender
 from guichet.intake.runs import PermanentFailure, _Run
 from guichet.organizations.models import Department, Organization, Topic
 from guichet.routing.engine import RoutingContext, RoutingDecision, decide
+from guichet.sla.policies import announced_delay
 
 _NO_REPLY = re.compile(
     r"^(no-?reply|ne-?pas-?repondre|donotreply|do-not-reply|mailer-daemon|postmaster|bounces?)\b",
@@ -322,6 +323,9 @@ def _route(run: _Run) -> None:
         rule=decision.rule,
         store=run.store,
     )
+    from guichet.routing.actions import enqueue_case_on_commit
+
+    enqueue_case_on_commit(run.case)  # its routing item, once committed (guichet.routing)
     run.note(
         "route",
         department=decision.department_id,
@@ -360,9 +364,7 @@ def _acknowledge(run: _Run) -> None:
             {
                 "case": case,
                 "organization": run.organization,
-                "due_date": formats.date_format(timezone.localtime(case.due_at), "DATE_FORMAT")
-                if case.due_at
-                else "",
+                "due_date": announced_delay(case)[1],
                 "tracking_url": tracking_url(case.tracking_token, run.organization.slug),
                 "name": case.citizen.display_name,
             },

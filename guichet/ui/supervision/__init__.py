@@ -1,0 +1,1 @@
+"""The supervisor wallboard (mounted under /supervision/)."""

@@ -1,0 +1,14 @@
+"""URLs of the supervisor wallboard (mounted under /supervision/)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from guichet.ui.supervision import views
+
+app_name = "supervision"
+
+urlpatterns: list[URLPattern] = [
+    path("", views.wallboard, name="wallboard"),
+    path("demandes/<reference:reference>/deplacer/", views.move_case, name="move_case"),
+]

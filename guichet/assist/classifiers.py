@@ -6,15 +6,22 @@ returns a `Classification` with its confidence and reasons. It never touches the
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from guichet.core.text import fold
+
+if TYPE_CHECKING:
+    from guichet.assist.triage import TextClassifier
+
+logger = logging.getLogger(__name__)
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -130,6 +137,53 @@ def fold_fast(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", lowered)
     marks = {ord(ch): None for ch in set(decomposed) if unicodedata.combining(ch)}
     return _NON_WORD.sub(" ", decomposed.translate(marks) if marks else decomposed).strip()
+
+
+class ModelClassifier:
+    """A trained triage model (`guichet.assist.triage`, trained on topic slugs) behind the
+    `TopicClassifier` interface, with the keyword rules as a safety net: when the model file
+    cannot be loaded (missing, damaged, a package absent) the rules answer and an error is
+    logged once (administrators see it in the logs); a message is never lost. A prediction
+    whose slug is not among the organization's topics also falls back to the rules."""
+
+    def __init__(self, model_path: Path | str, fallback: TopicClassifier | None = None) -> None:
+        self.model_path = Path(model_path)
+        self.fallback = fallback or KeywordClassifier()
+        self._model: TextClassifier | None = None
+        self._failed = False
+        self.name = f"model:{self.model_path.name}"
+
+    def _loaded(self) -> TextClassifier | None:
+        if self._model is None and not self._failed:
+            from guichet.assist.errors import ModelUnavailable
+            from guichet.assist.triage import load_model
+
+            try:
+                self._model = load_model(self.model_path)
+            except ModelUnavailable as exc:
+                self._failed = True
+                logger.error("triage falls back to keyword rules: %s", exc)
+        return self._model
+
+    def classify(self, topics: Sequence[TopicProfile], subject: str, text: str) -> Classification:
+        model = self._loaded()
+        if model is None:
+            return self.fallback.classify(topics, subject, text)
+        from guichet.assist.errors import AssistError
+        from guichet.assist.triage import predict
+
+        try:
+            prediction = predict(model, f"{subject}\n{text}" if subject else text)
+        except AssistError as exc:
+            logger.error("triage model failed, keyword rules used: %s", exc)
+            return self.fallback.classify(topics, subject, text)
+        by_slug = {topic.slug: topic.topic_id for topic in topics}
+        if prediction.label is None or prediction.label not in by_slug:
+            return self.fallback.classify(topics, subject, text)
+        reasons = tuple(f"model: {label} {p:.2f}" for label, p in prediction.alternatives)
+        return Classification(
+            by_slug[prediction.label], prediction.confidence, prediction.model, reasons
+        )
 
 
 def default_classifier() -> TopicClassifier:

@@ -35,3 +35,31 @@ def test_subject_weighs_more_and_confidence_reflects_ambiguity():
 def test_nothing_recognised():
     result = classify("Bonjour", "Une question")
     assert (result.topic_id, result.confidence) == (None, 0.0)
+
+
+def test_model_classifier_maps_slugs_to_topics(tmp_path):
+    from guichet.assist.classifiers import ModelClassifier
+    from guichet.assist.triage import FrenchTfidfClassifier, save_model
+
+    # Given a model trained on the topics' slugs
+    model = FrenchTfidfClassifier()
+    model.fit(
+        ["extrait de naissance", "copie d'acte de naissance", "trou dans la route", "route abîmée"],
+        ["acte-naissance", "acte-naissance", "nid-de-poule", "nid-de-poule"],
+    )
+    save_model(model, tmp_path / "triage.pkl")
+    # When a message is classified
+    result = ModelClassifier(tmp_path / "triage.pkl").classify(TOPICS, "", "la route est abîmée")
+    # Then the topic comes from the model
+    assert result.topic_id == 2
+    assert result.method == "fr-tfidf-logreg"
+    assert result.reasons[0].startswith("model: nid-de-poule ")
+
+
+def test_model_classifier_without_its_file_falls_back_to_rules(tmp_path, caplog):
+    from guichet.assist.classifiers import ModelClassifier
+
+    classifier = ModelClassifier(tmp_path / "missing.pkl")
+    result = classifier.classify(TOPICS, "Encombrants", "")
+    assert (result.topic_id, result.method) == (3, "keywords-v1")
+    assert "triage falls back to keyword rules" in caplog.text

@@ -11,6 +11,9 @@ from guichet.organizations.models import Role
 from tests.browser import axe, browser  # noqa: F401 — shared browser fixtures
 from tests.factories import DepartmentFactory, OrganizationFactory, TopicFactory, make_member
 
+# Knowledge fixtures: every test searches with a lexical index in its own directory.
+pytest_plugins = ["tests.knowledge.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

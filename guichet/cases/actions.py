@@ -13,12 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guichet.audit.actions import record_audit
-from guichet.cases.deadlines import compute_due_at
 from guichet.cases.lifecycle import Status, Transition, TransitionNotAllowed, next_status
 from guichet.cases.models import Case, CaseEvent, EventKind, Priority
 from guichet.cases.references import next_reference
 from guichet.core.scopes import access_scope
+from guichet.live import events as live
+from guichet.live.publish import publish_case_event
 from guichet.organizations.models import Department, Membership, Topic
+from guichet.sla import actions as sla_actions
+from guichet.sla.policies import due_at_for
 
 if TYPE_CHECKING:
     from guichet.citizens.models import Citizen
@@ -99,6 +102,7 @@ def access_case(user: Any, reference: str) -> Case:
 def _touch(case: Case, *fields: str) -> None:
     case.updated_at = timezone.now()
     case.save(update_fields=[*fields, "updated_at"])
+    publish_case_event(live.CASE_UPDATED, case)
 
 
 class CaseStore(Protocol):
@@ -156,7 +160,7 @@ def open_case(
         subject=(" ".join((subject or "").split()) or _("Request without subject"))[:300],
         channel=channel,
         follows=follows,
-        due_at=compute_due_at(organization, None, now),
+        due_at=due_at_for(organization, department=None, channel=channel, topic=None, start=now),
         created_at=now,
         updated_at=now,
         last_inbound_at=last_inbound_at,
@@ -173,6 +177,7 @@ def open_case(
         created.save(force_insert=True)
     else:
         pending_events.append(created)
+    publish_case_event(live.CASE_CREATED, case)
     return case
 
 
@@ -188,7 +193,14 @@ def set_routing(
     """Apply a routing decision (pipeline use): topic, department and the due date it implies."""
     case.topic = topic
     case.department = department
-    case.due_at = compute_due_at(case.organization, topic, case.created_at)
+    case.due_at = due_at_for(
+        case.organization,
+        department=department,
+        channel=case.channel,
+        topic=topic,
+        start=case.created_at,
+        case=case,
+    )
     case.updated_at = timezone.now()
     store.update_case(case, ["topic", "department", "due_at", "updated_at"])
 
@@ -229,6 +241,7 @@ def _apply_transition(
         actor_label=actor_label,
         data={"from": old, "to": new, "transition": transition, "reason": reason},
     )
+    sla_actions.on_status_change(case, old, new, at=now)
     return case
 
 
@@ -279,6 +292,9 @@ def do_assign_case(case: Case, assignee: User | None, *, actor: Any) -> Case:
     previous = case.assignee
     case.assignee = assignee
     _touch(case, "assignee")
+    publish_case_event(
+        live.CASE_ASSIGNED, case, previous_assignee_id=previous.pk if previous else None
+    )
     append_event(
         case,
         EventKind.ASSIGNED,
@@ -309,9 +325,16 @@ def do_transfer_case(case: Case, department: Department, *, actor: Any, reason: 
     if not reason.strip():
         raise CaseActionError(_("Say why the request is transferred."))
     previous = case.department
+    previous_assignee_id = case.assignee_id
     case.department = department
     case.assignee = None
     _touch(case, "department", "assignee")
+    publish_case_event(
+        live.CASE_TRANSFERRED,
+        case,
+        previous_department_id=previous.pk if previous else None,
+        previous_assignee_id=previous_assignee_id,
+    )
     append_event(
         case,
         EventKind.TRANSFERRED,
@@ -324,6 +347,7 @@ def do_transfer_case(case: Case, department: Department, *, actor: Any, reason: 
             "reason": reason.strip(),
         },
     )
+    sla_actions.recompute_due_at(case, actor=actor)
     return case
 
 
@@ -364,6 +388,7 @@ def do_set_topic(case: Case, topic: Topic | None, *, actor: Any) -> Case:
             "to_name": topic.name if topic else "",
         },
     )
+    sla_actions.recompute_due_at(case, actor=actor)
     return case
 
 

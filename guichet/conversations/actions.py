@@ -24,6 +24,8 @@ from guichet.conversations.models import (
     Message,
 )
 from guichet.core.html import sanitize_html
+from guichet.live.events import MESSAGE_RECEIVED
+from guichet.live.publish import publish_case_event
 
 if TYPE_CHECKING:
     from guichet.cases.actions import UploadedFile
@@ -409,6 +411,7 @@ def record_inbound_message(
     if not created:
         # (A conversation created just now already carries the time of its first message.)
         _touch_conversation(conversation, store)
+    publish_case_event(MESSAGE_RECEIVED, case, message=message)
     return message
 
 

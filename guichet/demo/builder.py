@@ -44,6 +44,7 @@ from guichet.core.text import fold
 from guichet.demo import content
 from guichet.demo.clock import Backdater, closing_before, is_open, next_opening, opening_after
 from guichet.demo.inbound import MessageFactory, e164, reply_subject
+from guichet.demo.knowledge import load_demo_knowledge
 from guichet.demo.planning import (
     VAL_OMBRE_CHANNELS,
     VILLEBOIS_CHANNELS,
@@ -53,6 +54,7 @@ from guichet.demo.planning import (
 )
 from guichet.demo.report import describe_data, describe_logins
 from guichet.demo.requests import VAL_OMBRE_REQUESTS
+from guichet.demo.service_levels import seed_callbacks, seed_service_levels
 from guichet.demo.town import VILLEBOIS_REQUESTS
 from guichet.intake.pipeline import receive
 from guichet.organizations.models import (
@@ -146,12 +148,28 @@ class DemoBuilder:
                 content.VAL_OMBRE, content.VAL_OMBRE_DEPARTMENTS, content.VAL_OMBRE_TOPICS
             )
             report.organizations = [villebois, val_ombre]
+            seed_service_levels(villebois, self.now)
             self._users()
             plans = self._plans()
             self._run(plans)
+            seed_callbacks(villebois)
             self._mark_delivered(report.organizations)
+            from guichet.routing.setup import configure_default_routing
+
+            for organization in report.organizations:  # skills, capacities, presence
+                configure_default_routing(organization)
+            self._knowledge(report.organizations, villebois)
         report.seconds = time.monotonic() - started
         return report
+
+    def _knowledge(self, organizations: list[Organization], town: Organization) -> None:
+        """Real service-public.fr articles (shared library) and the town's reply templates."""
+        articles, _templates, notice = load_demo_knowledge(organizations, town)
+        if self.progress is not None:
+            if notice:
+                self.progress.write(f"{notice}\n")
+            if articles is not None:
+                self.progress.write(f"Knowledge base: {articles.imported} articles imported.\n")
 
     # --- organizations and people ------------------------------------------------------------
 

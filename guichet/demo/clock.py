@@ -16,12 +16,13 @@ from typing import Any
 from django.utils import timezone
 
 from guichet.audit.models import AuditEntry
-from guichet.cases.deadlines import compute_due_at, is_working_day
+from guichet.cases.deadlines import is_working_day
 from guichet.cases.models import Case, CaseEvent, EventKind
 from guichet.citizens.models import Citizen, ContactPoint
 from guichet.conversations.models import Conversation, Message
 from guichet.intake.models import InboundRecord
 from guichet.organizations.models import Organization, Topic
+from guichet.sla.policies import due_at_for
 
 OPENS = time(8, 30)
 CLOSES = time(17, 30)
@@ -114,8 +115,12 @@ class Backdater:
         }
         if "created_at" in updates:
             # The due date is counted in working days from the (simulated) reception.
-            updates["due_at"] = compute_due_at(
-                self.organization, self._topic(stamps["topic_id"]), when
+            updates["due_at"] = due_at_for(
+                self.organization,
+                department=case.department,
+                channel=case.channel,
+                topic=self._topic(stamps["topic_id"]),
+                start=when,
             )
         if updates:
             Case.objects.filter(pk=case.pk).update(**updates)

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "guichet.knowledge",
     "guichet.insights",
     "guichet.audit",
+    "guichet.sla",
+    "guichet.callbacks",
+    "guichet.live",
     "guichet.ui",
     "guichet.api",
 ]
@@ -261,6 +264,39 @@ GUICHET_DELIVERY_MAX_ATTEMPTS = env_int("GUICHET_DELIVERY_MAX_ATTEMPTS", 6)
 GUICHET_ACKNOWLEDGEMENTS_PER_HOUR = env_int("GUICHET_ACKNOWLEDGEMENTS_PER_HOUR", 3)
 # Default phone region for numbers written without a country code.
 GUICHET_PHONE_REGION = env_str("GUICHET_PHONE_REGION", "FR")
+# SLAs (docs/sla.md): a case is "due soon" once this share of the time between its reception and
+# its due date has passed; the escalation job flags it then, and again when it is late.
+GUICHET_SLA_NEAR_RATIO = float(env_str("GUICHET_SLA_NEAR_RATIO", "0.8"))
+# Scheduled callbacks (docs/callbacks.md): slot length, bookings per slot when the routing app
+# gives no count of phone agents, days ahead offered, attempts and minutes between them.
+GUICHET_CALLBACK_SLOT_MINUTES = env_int("GUICHET_CALLBACK_SLOT_MINUTES", 30)
+GUICHET_CALLBACK_SLOT_CAPACITY = env_int("GUICHET_CALLBACK_SLOT_CAPACITY", 2)
+GUICHET_CALLBACK_DAYS_AHEAD = env_int("GUICHET_CALLBACK_DAYS_AHEAD", 10)
+GUICHET_CALLBACK_MAX_ATTEMPTS = env_int("GUICHET_CALLBACK_MAX_ATTEMPTS", 3)
+GUICHET_CALLBACK_RETRY_MINUTES = env_int("GUICHET_CALLBACK_RETRY_MINUTES", 30)
+
+# Live updates (docs/live.md): Redis server for many web processes; the broker carrying events
+# from workers to browsers: "database" (default, nothing to install), "redis", or "memory" (one
+# process only). Streams poll every N seconds, send a heartbeat every N seconds, end after N
+# seconds (the browser reconnects and resumes); the database keeps events N minutes.
+GUICHET_REDIS_URL = env_str("GUICHET_REDIS_URL", "")
+GUICHET_LIVE_BROKER = env_str("GUICHET_LIVE_BROKER", "redis" if GUICHET_REDIS_URL else "database")
+GUICHET_LIVE_POLL_SECONDS = float(env_str("GUICHET_LIVE_POLL_SECONDS", "1.0"))
+GUICHET_LIVE_HEARTBEAT_SECONDS = float(env_str("GUICHET_LIVE_HEARTBEAT_SECONDS", "15"))
+GUICHET_LIVE_STREAM_SECONDS = float(env_str("GUICHET_LIVE_STREAM_SECONDS", "300"))
+GUICHET_LIVE_RETENTION_MINUTES = env_int("GUICHET_LIVE_RETENTION_MINUTES", 60)
+
+# Knowledge search (docs/knowledge.md): the retrieval model of guichet.assist.retrieval, and where
+# passage vectors are cached on disk.
+GUICHET_KNOWLEDGE_RETRIEVER = env_str("GUICHET_KNOWLEDGE_RETRIEVER", "hybrid-fr-e5")
+GUICHET_KNOWLEDGE_DIR = Path(env_str("GUICHET_KNOWLEDGE_DIR", str(DATA_DIR / "knowledge")))
+# Optional generative answers of the portal assistant: an OpenAI-compatible endpoint (llama.cpp,
+# vLLM, Ollama...). Empty base URL: off; the assistant answers with the matched passage.
+GUICHET_LLM_BASE_URL = env_str("GUICHET_LLM_BASE_URL", "")
+GUICHET_LLM_MODEL = env_str("GUICHET_LLM_MODEL", "")
+GUICHET_LLM_API_KEY = env_str("GUICHET_LLM_API_KEY", "")
+# Seconds to wait for the endpoint before answering with the passage instead.
+GUICHET_LLM_TIMEOUT = env_int("GUICHET_LLM_TIMEOUT", 20)
 
 # Form posts: non-file fields above this size are refused with a clear error.
 # (The API carries attachments base64-encoded in JSON: 25 MB of files take about 34 MB.)

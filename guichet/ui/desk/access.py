@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django_htmx.middleware import HtmxDetails
 
 from guichet.core.scopes import access_scope
+from guichet.live.events import DESK_KINDS
 from guichet.organizations.models import Membership, Organization, Role, User
 
 
@@ -70,7 +71,13 @@ def render_desk(
     section: str = "",
 ) -> HttpResponse:
     """Render a desk page with what the navigation needs."""
-    base = {"desk_section": section, "desk_admin_link": shows_admin_link(request)}
+    base = {
+        "desk_section": section,
+        "desk_admin_link": shows_admin_link(request),
+        "desk_supervision_link": any(m.sees_whole_organization for m in request.desk_memberships),
+        # The live events that make desk fragments re-fetch themselves (guichet/live).
+        "live_events": " ".join(DESK_KINDS),
+    }
     return render(request, template, {**base, **(context or {})}, status=status)
 
 

@@ -19,7 +19,9 @@ from guichet.cases.models import CaseEvent, EventKind, Priority
 from guichet.cases.queries import TimelineEntry
 from guichet.citizens.identity import format_phone_for_display
 from guichet.conversations.models import Attachment, Direction, Message
+from guichet.ui.desk.event_titles import describe_sla_or_callback_event
 from guichet.ui.desk.forms import channel_label
+from guichet.ui.desk.routing_presenters import describe_routing, is_routing_event
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ def describe_event(event: CaseEvent) -> tuple[str, list[str]]:
             }
         else:
             title = _("Separated from the request %(reference)s") % {"reference": data.get("from")}
+    elif kind == EventKind.PIPELINE and is_routing_event(data):
+        title, details = describe_routing(data)
     elif kind == EventKind.DELIVERY_FAILED:
         title = _("Delivery failed on %(channel)s") % {
             "channel": channel_label(str(data.get("channel") or ""))
@@ -127,7 +131,10 @@ def describe_event(event: CaseEvent) -> tuple[str, list[str]]:
         if data.get("error"):
             details.append(_("Error: %(error)s") % {"error": data["error"]})
     else:
-        title = event.get_kind_display()
+        title, details = describe_sla_or_callback_event(kind, data) or (
+            event.get_kind_display(),
+            details,
+        )
     return title, details
 
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 import guichet.ui.converters  # noqa: F401 — registers the path converters
-from guichet.ui.portal import views
+from guichet.ui.portal import assistant, callbacks, views
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +13,28 @@ urlpatterns = [
     path("portail/<slug:org_slug>/demande/", views.request_form, name="request"),
     path("portail/<slug:org_slug>/demande/recue/<str:signed>/", views.received, name="received"),
     path("portail/<slug:org_slug>/suivi/<token:token>/", views.tracking, name="tracking"),
+    path(
+        "portail/<slug:org_slug>/suivi/<token:token>/rappel/",
+        callbacks.callback_for_case,
+        name="tracking_callback",
+    ),
+    path("portail/<slug:org_slug>/rappel/", callbacks.callback_request, name="callback"),
+    path("portail/<slug:org_slug>/aide/", assistant.assistant, name="assistant"),
+    path(
+        "portail/<slug:org_slug>/aide/agent/",
+        assistant.assistant_handover,
+        name="assistant_handover",
+    ),
+    path(
+        "portail/<slug:org_slug>/aide/recommencer/",
+        assistant.assistant_restart,
+        name="assistant_restart",
+    ),
+    path(
+        "portail/<slug:org_slug>/aide/articles/<int:pk>/",
+        assistant.assistant_article,
+        name="assistant_article",
+    ),
     path(
         "portail/<slug:org_slug>/suivi/<token:token>/documents/<int:attachment_id>/",
         views.attachment,

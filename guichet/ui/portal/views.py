@@ -38,6 +38,7 @@ from guichet.conversations.models import Attachment, Direction, Message
 from guichet.intake.models import InboundRecord
 from guichet.intake.pipeline import Reception, receive
 from guichet.organizations.models import Organization, Topic
+from guichet.sla.policies import announced_delay
 from guichet.ui.portal.forms import ReplyForm, RequestForm, new_nonce
 from guichet.ui.portal.statuses import PUBLIC_STATUSES, public_status
 
@@ -340,6 +341,7 @@ def tracking(request: HttpRequest, org_slug: str, token: str) -> HttpResponse:
             "organization": organization,
             "case": case,
             "status": public_status(case.status),
+            "announced_due": announced_delay(case)[1] if case.is_active else "",
             "statuses": PUBLIC_STATUSES,
             "exchange": exchange,
             "form": form,

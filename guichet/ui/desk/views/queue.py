@@ -12,6 +12,7 @@ from guichet.ui.desk.forms import QueueFilterForm
 
 PAGE_SIZE = 50
 RESULTS_ID = "queue-results"
+COUNTERS_ID = "queue-counters"
 
 
 @require_GET
@@ -41,5 +42,7 @@ def queue(request: DeskRequest) -> HttpResponse:
     # htmx only swaps successful answers: the partial carries the error summary itself.
     if request.htmx and request.htmx.target == RESULTS_ID:
         return render_desk(request, "desk/_queue_results.html", context)
+    if request.htmx and request.htmx.target == COUNTERS_ID:  # a live refresh (guichet/live)
+        return render_desk(request, "desk/_queue_counters.html", context)
     status = 400 if form.errors else 200
     return render_desk(request, "desk/queue.html", context, status=status, section="queue")

@@ -46,7 +46,9 @@ from guichet.intake.models import InboundRecord, RecordStatus
 from guichet.intake.runs import PermanentFailure, _Batch, _Run
 from guichet.intake.steps import STEPS
 from guichet.intake.stores import DATABASE, PROCESSED_FIELDS, mark_processed
+from guichet.live.publish import publishing_together
 from guichet.organizations.models import ApiToken, Organization
+from guichet.sla.policies import sla_snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +122,9 @@ def ingest_batch(
     inbound_list = list(inbounds)
     memory = BatchStore(organization, inbound_list) if in_memory and supported() else None
     batch = _Batch(defer_events=True, memory=memory)
-    with transaction.atomic():
+    # The SLA policies and calendars read once for the batch; its live events published in one
+    # write once it commits.
+    with publishing_together(), sla_snapshots(), transaction.atomic():
         # Which of these identifiers are new, in one query rather than one per message.
         batch.unknown_ids = _unknown_identifiers(organization, inbound_list)
         if memory is not None:
@@ -349,6 +353,8 @@ def process_record(record: InboundRecord) -> InboundRecord:
     return _process(record)
 
 
+# The SLA configuration read once per message (once per batch in `ingest_batch`'s scope).
+@sla_snapshots()
 def _process(
     record: InboundRecord,
     *,

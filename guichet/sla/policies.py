@@ -3,10 +3,20 @@
 `due_at_for` is what the case actions call when a case is opened, routed or re-routed;
 `announced_delay` is what the citizen is told. A case no policy matches keeps the organization's
 (or its topic's) announced delay in working days, on the department's calendar.
+
+Inside `sla_snapshots()` (the inbound pipeline opens one per message received and per batch), an
+organization's SLA configuration — its active policies and its calendars with their opening hours
+and closures — is read once, in a fixed number of queries, into an `SlaSnapshot` that answers
+every lookup of the scope in memory; its due dates are memoised. Outside a scope, every lookup
+reads the database, so a policy created a moment ago always applies. A scope is never shared
+between calls: a change made by an administrator applies from the next message or batch on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -56,8 +66,109 @@ def calendar_from(work_calendar: WorkCalendar | None) -> Calendar:
     )
 
 
+class SlaSnapshot:
+    """One organization's SLA configuration, read in four queries at most (policies; calendars,
+    their opening hours, their closures), answering as `policy_for` and `calendar_for` would."""
+
+    def __init__(self, organization_id: int) -> None:
+        self.organization_id = organization_id
+        self.policies = tuple(
+            SlaPolicy.objects.filter(organization_id=organization_id, is_active=True)
+        )
+        self._calendars: dict[int | None, Calendar] = {}
+        for stored in WorkCalendar.objects.filter(organization_id=organization_id).prefetch_related(
+            "opening_hours", "closures"
+        ):
+            self._calendars[stored.department_id] = calendar_from(stored)
+        self._default = self._calendars.get(None, Calendar())
+        self._due: dict[tuple[int | None, Delay, datetime, timedelta], datetime] = {}
+
+    def policy_for(
+        self,
+        *,
+        department_id: int | None,
+        channel: str,
+        topic_id: int | None,
+        target: str = Target.ANSWER,
+    ) -> SlaPolicy | None:
+        return _most_specific(
+            p
+            for p in self.policies
+            if p.target == target
+            and p.department_id in (None, department_id)
+            and p.channel in ("", channel)
+            and p.topic_id in (None, topic_id)
+        )
+
+    def _calendar_key(self, department_id: int | None) -> int | None:
+        return department_id if department_id in self._calendars else None
+
+    def calendar_for(self, department_id: int | None) -> Calendar:
+        return self._calendars.get(self._calendar_key(department_id), self._default)
+
+    def add_working_time(
+        self, start: datetime, delay: Delay, paused: timedelta, department_id: int | None
+    ) -> datetime:
+        """`add_working_time` on the department's calendar (then `paused` more), memoised."""
+        key = (self._calendar_key(department_id), delay, start, paused)
+        due = self._due.get(key)
+        if due is None:
+            calendar = self.calendar_for(department_id)
+            due = add_working_time(start, delay, calendar)
+            if paused > timedelta(0):
+                due = add_working_time(due, paused, calendar)
+            self._due[key] = due
+        return due
+
+
+_SCOPE: ContextVar[dict[int, SlaSnapshot] | None] = ContextVar("sla_snapshots", default=None)
+
+
+@contextmanager
+def sla_snapshots() -> Iterator[None]:
+    """Within: each organization's SLA configuration is read once (`SlaSnapshot`) and reused by
+    every lookup. For a unit of work that changes no policy or calendar (a message received, a
+    batch); a scope opened inside another one joins it."""
+    if _SCOPE.get() is not None:
+        yield
+        return
+    token = _SCOPE.set({})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _snapshot(organization_id: int) -> SlaSnapshot | None:
+    """The scope's snapshot of this organization (read now if it is the first lookup); None
+    outside a scope."""
+    scope = _SCOPE.get()
+    if scope is None:
+        return None
+    snapshot = scope.get(organization_id)
+    if snapshot is None:
+        snapshot = scope[organization_id] = SlaSnapshot(organization_id)
+    return snapshot
+
+
+def _most_specific(candidates: Iterable[SlaPolicy]) -> SlaPolicy | None:
+    """Topic beats department beats channel; ties go to the most recently created."""
+    best = None
+    for policy in candidates:
+        if best is None or (policy.specificity, policy.created_at, policy.pk) > (
+            best.specificity,
+            best.created_at,
+            best.pk,
+        ):
+            best = policy
+    return best
+
+
 def calendar_for(organization_id: int, department_id: int | None) -> Calendar:
     """The department's calendar, else the organization's, else weekdays all day in Paris."""
+    snapshot = _snapshot(organization_id)
+    if snapshot is not None:
+        return snapshot.calendar_for(department_id)
     calendars = list(
         WorkCalendar.objects.filter(organization_id=organization_id)
         .filter(Q(department__isnull=True) | Q(department_id=department_id))
@@ -79,6 +190,11 @@ def policy_for(
 ) -> SlaPolicy | None:
     """The most specific active policy matching these: topic beats department beats channel; ties
     go to the most recently created."""
+    snapshot = _snapshot(organization_id)
+    if snapshot is not None:
+        return snapshot.policy_for(
+            department_id=department_id, channel=channel, topic_id=topic_id, target=target
+        )
     candidates = SlaPolicy.objects.filter(
         organization_id=organization_id, target=target, is_active=True
     ).filter(
@@ -86,15 +202,7 @@ def policy_for(
         Q(channel="") | Q(channel=channel),
         Q(topic__isnull=True) | Q(topic_id=topic_id),
     )
-    best = None
-    for policy in candidates:
-        if best is None or (policy.specificity, policy.created_at, policy.pk) > (
-            best.specificity,
-            best.created_at,
-            best.pk,
-        ):
-            best = policy
-    return best
+    return _most_specific(candidates)
 
 
 def delay_for(
@@ -151,12 +259,21 @@ def due_at_for(
 ) -> datetime:
     """When the answer is due for a case received at `start` that waited `paused` (working
     time) for the citizen. Given `case`, remembers the delay on it for `announced_delay`."""
-    resolution = resolve(organization, department=department, channel=channel, topic=topic)
-    due = add_working_time(start, resolution.delay, resolution.calendar)
-    if paused > timedelta(0):
-        due = add_working_time(due, paused, resolution.calendar)
+    snapshot = _snapshot(organization.pk)
+    if snapshot is not None:
+        delay, _policy = delay_for(
+            organization, department=department, channel=channel, topic=topic
+        )
+        department_id = department.pk if department is not None else None
+        due = snapshot.add_working_time(start, delay, paused, department_id)
+    else:
+        resolution = resolve(organization, department=department, channel=channel, topic=topic)
+        delay = resolution.delay
+        due = add_working_time(start, delay, resolution.calendar)
+        if paused > timedelta(0):
+            due = add_working_time(due, paused, resolution.calendar)
     if case is not None:
-        setattr(case, _DELAY_ATTRIBUTE, resolution.delay)
+        setattr(case, _DELAY_ATTRIBUTE, delay)
     return due
 
 
@@ -236,6 +353,7 @@ def pickup_target(
 
 __all__ = [
     "Resolution",
+    "SlaSnapshot",
     "announced_delay",
     "calendar_for",
     "calendar_from",
@@ -246,4 +364,5 @@ __all__ = [
     "pickup_target",
     "policy_for",
     "resolve",
+    "sla_snapshots",
 ]

@@ -40,6 +40,7 @@ from guichet.routing.models import (
     RoutingItem,
     work_channel,
 )
+from guichet.routing.overflow import overflow_department, transfer_for_overflow
 
 if TYPE_CHECKING:
     from guichet.organizations.models import Department, Organization, User
@@ -345,7 +346,12 @@ def _claim(
 def _assign_case(item: RoutingItem, agent: User | None, *, actor: Any) -> None:
     if item.case_id is None:
         return
-    case = Case.objects.select_related("assignee", "organization").get(pk=item.case_id)
+    case = Case.objects.select_related("assignee", "organization", "department").get(
+        pk=item.case_id
+    )
+    overflow = overflow_department(item, case, agent) if agent is not None else None
+    if overflow is not None:
+        transfer_for_overflow(item, case, overflow)
     if case.assignee_id != (agent.pk if agent else None):
         do_assign_case(case, agent, actor=actor)
 

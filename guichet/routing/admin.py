@@ -57,7 +57,19 @@ class RoutingSettingsAdmin(_RoutingAdmin):
 
 @admin.register(Queue)
 class QueueAdmin(_RoutingAdmin):
-    list_display = ["name", "department", "channel", "organization", "is_active"]
+    list_display = [
+        "name",
+        "department",
+        "channel",
+        "organization",
+        "is_active",
+        "overflow_department",
+        "overflow_after_minutes",
+    ]
+    scoped_relations = {
+        **OrganizationScopedAdmin.scoped_relations,
+        "overflow_department": "organization",
+    }
     list_filter = ["is_active", "channel"]
     search_fields = ["name"]
 

@@ -145,6 +145,8 @@ class WorkItem:
     required_skills: Mapping[str, int] = field(default_factory=dict)
     # agents who declined the offer or let it time out: never offered this item again
     declined_by: frozenset[int] = frozenset()
+    # the item's own overflow steps (its queue's), on top of the policy's
+    overflow: tuple[Overflow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -389,7 +391,7 @@ class _Matcher:
         self.levels = self._levels()
         # department id -> the first overflow step (in the policy's order) that opened it
         self.overflows: dict[int, Overflow] = {}
-        for overflow in policy.overflow:
+        for overflow in (*policy.overflow, *item.overflow):
             if self.waited_s >= overflow.after_minutes * 60:
                 self.overflows.setdefault(overflow.department_id, overflow)
 

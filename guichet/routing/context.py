@@ -22,6 +22,7 @@ from guichet.routing.assignment import (
     TOPIC,
     AgentState,
     AssignmentPolicy,
+    Overflow,
     PolicySet,
     Presence,
     RelaxationStep,
@@ -151,7 +152,9 @@ def load_context(
         waiting = waiting.filter(pk__in=list(item_ids))
     items = tuple(
         work_item(item, now)
-        for item in waiting.order_by("-priority", "waiting_since", "pk")[:MAX_ITEMS]
+        for item in waiting.select_related("queue__overflow_department").order_by(
+            "-priority", "waiting_since", "pk"
+        )[:MAX_ITEMS]
     )
 
     agents = tuple(
@@ -204,4 +207,17 @@ def work_item(item: RoutingItem, now: datetime) -> WorkItem:
         preferred_agent_id=item.preferred_agent_id,
         required_skills=MappingProxyType({str(k): int(v) for k, v in (item.skills or {}).items()}),
         declined_by=declined,
+        overflow=queue_overflow(item),
     )
+
+
+def queue_overflow(item: RoutingItem) -> tuple[Overflow, ...]:
+    """The overflow step of the item's queue ("after N minutes, agents of X may take it"); load
+    the item with `select_related("queue__overflow_department")`."""
+    queue = item.queue if item.queue_id is not None else None
+    if queue is None or queue.overflow_after_minutes is None:
+        return ()
+    department = queue.overflow_department
+    if department is None or not department.is_active or department.pk == item.department_id:
+        return ()
+    return (Overflow(queue.overflow_after_minutes, department.pk, department.name),)

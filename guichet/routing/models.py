@@ -6,6 +6,8 @@ The pure engine (`guichet.routing.assignment`) decides; these rows are what it i
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -136,6 +138,21 @@ class Queue(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
+    overflow_department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name=_("overflow to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Agents of this department may take the queue's items after the delay below."),
+    )
+    overflow_after_minutes = models.PositiveIntegerField(
+        _("overflow after (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("How long an item waits before agents of the overflow department may take it."),
+    )
 
     objects = OrganizationScopedQuerySet.as_manager()
 
@@ -153,8 +170,20 @@ class Queue(models.Model):
         return self.name
 
     def clean(self) -> None:
+        errors: dict[str, Any] = {}
         if self.department_id and self.department.organization_id != self.organization_id:
-            raise ValidationError({"department": _("Choose a department of this organization.")})
+            errors["department"] = _("Choose a department of this organization.")
+        overflow = self.overflow_department
+        if overflow is not None and overflow.organization_id != self.organization_id:
+            errors["overflow_department"] = _("Choose a department of this organization.")
+        elif overflow is not None and overflow.pk == self.department_id:
+            errors["overflow_department"] = _("Choose another department than the queue's own.")
+        if (overflow is None) != (self.overflow_after_minutes is None):
+            errors["overflow_after_minutes"] = _(
+                "Set both the overflow department and its delay, or neither."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 def _check_member(organization_id: int | None, agent_id: int | None) -> None:

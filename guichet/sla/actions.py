@@ -278,6 +278,10 @@ def _escalate(case_id: int, level: int, now: datetime) -> bool:
             actor_label=SLA_ACTOR,
             data={"from": old, "to": int(wanted), "reason": _("service level")},
         )
+        # The routing item's serving order follows (a local import: routing imports cases).
+        from guichet.routing.case_sync import sync_case_on_commit
+
+        sync_case_on_commit(case)
     clock.signalled_level = level
     clock.signalled_due_at = case.due_at
     clock.save(update_fields=["signalled_level", "signalled_due_at"])

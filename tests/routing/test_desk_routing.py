@@ -159,3 +159,98 @@ def test_the_case_timeline_says_who_got_the_request_and_why(client, town, claire
     assert f"Offered to {claire}" in html
     assert f"Offer accepted by {claire}" in html
     assert all(reason in html for reason in reasons)
+
+
+# --- an agent of several organizations ----------------------------------------------------------
+
+
+@pytest.fixture
+def shared_claire(claire, other_town):
+    """Claire also works at Montval's reception."""
+    from guichet.organizations.models import Membership
+
+    membership = Membership.objects.create(user=claire, organization=other_town, role="agent")
+    membership.departments.set(other_town.departments.all())
+    return claire
+
+
+def _montval_offer(other_town, claire):
+    from tests.factories import CaseFactory, CitizenFactory
+    from tests.routing.conftest import present
+
+    present(claire, other_town)
+    case = CaseFactory(
+        citizen=CitizenFactory(organization=other_town),
+        department=other_town.departments.get(),
+        topic=None,
+    )
+    from guichet.routing.actions import enqueue_case
+
+    enqueue_case(case)
+    dispatch(other_town.pk)
+    return case
+
+
+def test_an_agent_of_two_organizations_gets_presence_and_offers_in_each(
+    client, town, other_town, shared_claire, make_routed_case
+):
+    town_case, _item = make_routed_case()
+    dispatch(town.pk)
+    montval_case = _montval_offer(other_town, shared_claire)
+    client.force_login(shared_claire)
+
+    html = client.get(PANEL).content.decode()
+
+    assert town_case.reference in html
+    assert montval_case.reference in html
+    assert f'id="routing-state-{town.pk}"' in html
+    assert f'id="routing-state-{other_town.pk}"' in html
+    assert f"My presence at {other_town.name}" in html
+    assert html.count('name="organization"') == 4  # presence and next item, per organization
+
+
+def test_presence_and_next_item_act_in_the_organization_named(
+    client, town, other_town, shared_claire
+):
+    client.force_login(shared_claire)
+    response = client.post(
+        "/desk/routage/presence/", {"state": "on_break", "organization": other_town.pk}
+    )
+    assert response.status_code == 302
+    states = dict(
+        AgentPresence.objects.filter(agent=shared_claire).values_list("organization", "state")
+    )
+    assert states == {town.pk: PresenceState.AVAILABLE, other_town.pk: PresenceState.ON_BREAK}
+
+
+def test_the_heartbeat_keeps_every_organizations_presence_alive(
+    client, town, other_town, shared_claire
+):
+    from tests.routing.conftest import present
+
+    present(shared_claire, other_town)
+    AgentPresence.objects.filter(agent=shared_claire).update(
+        last_seen_at=timezone.now() - timedelta(seconds=100)
+    )
+    client.force_login(shared_claire)
+    assert client.post("/desk/routage/battement/").status_code == 204
+    seen = AgentPresence.objects.filter(agent=shared_claire).values_list("last_seen_at", flat=True)
+    assert len(seen) == 2
+    assert all(timezone.now() - moment < timedelta(seconds=30) for moment in seen)
+
+
+def test_an_organization_the_agent_does_not_work_in_is_refused_without_side_effect(
+    client, town, other_town, claire
+):
+    client.force_login(claire)
+    for url, data in (
+        ("/desk/routage/presence/", {"state": "busy", "organization": other_town.pk}),
+        ("/desk/routage/suivant/", {"organization": other_town.pk}),
+        ("/desk/routage/presence/", {"state": "busy", "organization": "abc"}),
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert "You do not work in this organization." in response.content.decode()
+    assert list(
+        AgentPresence.objects.filter(agent=claire).values_list("organization", "state")
+    ) == [(town.pk, PresenceState.AVAILABLE)]

@@ -1,15 +1,19 @@
 """What the wallboard shows, read in a fixed number of queries whatever the size of the
 organization: per department, per agent, the breached deadlines and the arrivals surge.
 
-Queue figures (waiting, oldest wait, handled today, overdue) come from the cases; the speed
+Waiting and oldest wait come from the routing items still in line (waiting or offered to an
+agent), which is what routing serves; handled today and overdue come from the cases; the speed
 figures (service level, average speed of answer, abandonment) from today's routing items through
-`guichet.insights.kpis`, so they mean what they mean everywhere else.
+`guichet.insights.kpis`, so they mean what they mean everywhere else. The service level of a
+channel is measured against its "pick up" SLA policy when the organization set one (the most
+specific: department and channel, then department, then channel), else `SERVICE_LEVEL_TARGET_S`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +25,22 @@ from guichet.cases.models import Case
 from guichet.insights import kpis
 from guichet.insights.surge import SurgeAssessment, assess_surge, same_hour_windows
 from guichet.organizations.models import Department, Membership, Organization, Role
-from guichet.routing.models import AgentPresence, ItemKind, ItemState, PresenceState, RoutingItem
+from guichet.routing.models import (
+    AgentPresence,
+    ItemKind,
+    ItemState,
+    PresenceState,
+    RoutingItem,
+    WorkChannel,
+)
+from guichet.sla.calendar import Delay, DelayUnit
+from guichet.sla.models import SlaPolicy, Target
 
-# Service level: the share of today's routed items taken by an agent within this many seconds.
+# Service level: the share of today's routed items taken by an agent within this many seconds,
+# for a channel without a "pick up" SLA policy.
 SERVICE_LEVEL_TARGET_S = 20.0
+# Routing items still in line: waiting, or offered to an agent who has not accepted yet.
+IN_LINE_STATES = (ItemState.WAITING, ItemState.OFFERED)
 # Abandons within this many seconds (a wrong number, a change of mind) are left out.
 SHORT_ABANDON_S = 5.0
 # Previous weeks the usual arrivals of this hour are drawn from.
@@ -66,6 +82,8 @@ class Board:
     breaches: list[Case]
     surge: SurgeAssessment
     departments: list[Department]
+    # (work channel's label, the organization-wide service-level target in seconds)
+    targets: tuple[tuple[str, float], ...]
 
     @property
     def waiting_max(self) -> int:
@@ -85,40 +103,49 @@ def load_board(organization: Organization, now: datetime | None = None) -> Board
     )
     cases = Case.objects.filter(organization=organization)
     active = Q(status__in=ACTIVE_STATUSES)
-    waiting = active & Q(assignee__isnull=True)
     figures = {
         row["department_id"]: row
         for row in cases.filter(active | Q(resolved_at__gte=day_start))
         .values("department_id")
         .annotate(
-            waiting=Count("pk", filter=waiting),
-            oldest=Min("created_at", filter=waiting),
             overdue=Count("pk", filter=active & Q(due_at__lt=now)),
             handled=Count("pk", filter=Q(resolved_at__gte=day_start)),
         )
     }
+    in_line = {
+        row["department_id"]: row
+        for row in RoutingItem.objects.filter(organization=organization, state__in=IN_LINE_STATES)
+        .values("department_id")
+        .annotate(waiting=Count("pk"), oldest=Min("waiting_since"))
+    }
     contacts: dict[int | None, list[kpis.Contact]] = {}
     for item in RoutingItem.objects.filter(
         organization=organization, created_at__gte=day_start
-    ).values("pk", "department_id", "kind", "state", "waiting_since", "assigned_at", "finished_at"):
+    ).values(
+        "pk",
+        "department_id",
+        "kind",
+        "channel",
+        "state",
+        "waiting_since",
+        "assigned_at",
+        "finished_at",
+    ):
         contacts.setdefault(item["department_id"], []).append(_contact(item))
+    targets = PickupTargets.load(organization)
     queues = []
     for department in departments:
         row = figures.get(department.pk, {})
-        oldest = row.get("oldest")
+        line = in_line.get(department.pk, {})
+        oldest = line.get("oldest")
         queues.append(
             QueueRow(
                 department=department,
-                waiting=row.get("waiting", 0),
-                oldest_wait_s=(now - oldest).total_seconds() if oldest else None,
+                waiting=line.get("waiting", 0),
+                oldest_wait_s=max(0.0, (now - oldest).total_seconds()) if oldest else None,
                 overdue=row.get("overdue", 0),
                 handled_today=row.get("handled", 0),
-                kpis=kpis.summarize(
-                    contacts.get(department.pk, []),
-                    target_s=SERVICE_LEVEL_TARGET_S,
-                    now=now,
-                    short_abandon_s=SHORT_ABANDON_S,
-                ),
+                kpis=_summary(contacts.get(department.pk, []), department.pk, targets, now),
             )
         )
     agents = _agents(organization)
@@ -138,7 +165,67 @@ def load_board(organization: Organization, now: datetime | None = None) -> Board
         ),
         surge=_surge(organization, now),
         departments=departments,
+        targets=tuple(
+            (str(label), targets.target_s(None, channel)) for channel, label in WorkChannel.choices
+        ),
     )
+
+
+@dataclass(frozen=True)
+class PickupTargets:
+    """The organization's active "pick up" SLA policies (without a topic), as seconds."""
+
+    # (department id or None, channel or "", seconds)
+    policies: tuple[tuple[int | None, str, float], ...]
+
+    @classmethod
+    def load(cls, organization: Organization) -> PickupTargets:
+        rows = SlaPolicy.objects.filter(
+            organization=organization, target=Target.PICKUP, is_active=True, topic__isnull=True
+        ).values_list("department_id", "channel", "amount", "unit", "pk")
+        policies = []
+        for department_id, channel, amount, unit, _pk in sorted(rows, key=lambda r: r[4]):
+            if unit == DelayUnit.WORKING_DAYS:
+                seconds = amount * 86400.0
+            else:
+                seconds = Delay(amount, DelayUnit(unit)).duration.total_seconds()
+            policies.append((department_id, channel, seconds))
+        return cls(tuple(policies))
+
+    def target_s(self, department_id: int | None, channel: str) -> float:
+        """The most specific policy for this department and channel (department, then channel,
+        then the oldest policy), else the default target."""
+        best: tuple[int, float] | None = None
+        for policy_department, policy_channel, seconds in self.policies:
+            if policy_department not in (None, department_id):
+                continue
+            if policy_channel not in ("", channel):
+                continue
+            specificity = (2 if policy_department else 0) + (1 if policy_channel else 0)
+            if best is None or specificity > best[0]:
+                best = (specificity, seconds)
+        return best[1] if best is not None else SERVICE_LEVEL_TARGET_S
+
+
+def _summary(
+    contacts: Iterable[kpis.Contact], department_id: int, targets: PickupTargets, now: datetime
+) -> kpis.KpiSummary:
+    """The department's figures; its service level weighs each channel against its own target."""
+    rows = list(contacts)
+    summary = kpis.summarize(
+        rows, target_s=SERVICE_LEVEL_TARGET_S, now=now, short_abandon_s=SHORT_ABANDON_S
+    )
+    by_target: dict[float, list[kpis.Contact]] = defaultdict(list)
+    for contact in rows:
+        by_target[targets.target_s(department_id, contact.channel)].append(contact)
+    in_time = counted = 0.0
+    for target_s, group in by_target.items():
+        part = kpis.summarize(group, target_s=target_s, now=now, short_abandon_s=SHORT_ABANDON_S)
+        if part.service_level is not None:
+            weight = part.answered + part.abandoned
+            in_time += part.service_level * weight
+            counted += weight
+    return replace(summary, service_level=in_time / counted if counted else None)
 
 
 def _contact(item: Mapping[str, Any]) -> kpis.Contact:
@@ -150,6 +237,7 @@ def _contact(item: Mapping[str, Any]) -> kpis.Contact:
         answered_at=assigned_at,
         abandoned_at=item["finished_at"] if abandoned else None,
         callback=item["kind"] == ItemKind.CALLBACK,
+        channel=item["channel"],
     )
 
 

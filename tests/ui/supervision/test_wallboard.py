@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from guichet.cases.models import Case
 from guichet.routing.models import AgentPresence, ItemKind, ItemState, RoutingItem
+from guichet.sla.calendar import DelayUnit
+from guichet.sla.models import SlaPolicy, Target
 from guichet.ui.supervision.board import load_board
 from tests.factories import CaseFactory, CitizenFactory
 
@@ -26,9 +28,10 @@ def client():
 
 @pytest.fixture
 def dataset(town, departments, civil_agent, roads_agent, supervisor):
-    """État civil: two waiting (30 and 10 minutes), one assigned and overdue, one resolved today;
-    Voirie: one resolved yesterday; four routed items today; one arrival the same hour of each of
-    the last four weeks."""
+    """État civil: two in line (waiting for 30 minutes, offered after 10), one assigned and
+    overdue, one resolved today; Voirie: one resolved yesterday, one unassigned without a routing
+    item (not in line); four routed items today; one arrival the same hour of each of the last
+    four weeks."""
     town.created_at = NOW - timedelta(weeks=10)
     town.save(update_fields=["created_at"])
     citizen = CitizenFactory(organization=town)
@@ -40,9 +43,22 @@ def dataset(town, departments, civil_agent, roads_agent, supervisor):
         return CaseFactory(citizen=citizen, department=department, created_at=created, **values)
 
     waiting = [case(civil, 30), case(civil, 10)]
+    for waiting_case, state in zip(waiting, (ItemState.WAITING, ItemState.OFFERED), strict=True):
+        RoutingItem.objects.create(
+            organization=town,
+            department=civil,
+            kind=ItemKind.CASE,
+            case=waiting_case,
+            channel="email",
+            state=state,
+            agent=civil_agent if state == ItemState.OFFERED else None,
+            waiting_since=waiting_case.created_at,
+            created_at=waiting_case.created_at,
+        )
     overdue = case(civil, 600, assignee=civil_agent, status="open", due_at=NOW - timedelta(hours=1))
     case(civil, 300, status="resolved", resolved_at=NOW - timedelta(hours=2))
     case(roads, 2000, status="resolved", resolved_at=NOW - timedelta(days=1))
+    case(roads, 90, due_at=NOW + timedelta(days=5))
     for week in range(1, 5):
         case(roads, week * 7 * 24 * 60 + 20, status="closed")
     start = NOW - timedelta(hours=3)
@@ -105,6 +121,51 @@ def test_board_numbers_on_a_known_data_set(town, dataset, civil_agent):
     ]
     assert board.breaches == [dataset["overdue"]]
     assert (board.surge.observed, board.surge.usual, board.surge.is_surge) == (2, 1.0, False)
+
+
+def _phone_item(town, department, *, answered_after_s, channel="phone"):
+    start = NOW - timedelta(hours=1)
+    case = CaseFactory(citizen=CitizenFactory(organization=town), department=department)
+    RoutingItem.objects.create(
+        organization=town,
+        department=department,
+        kind=ItemKind.CASE,
+        case=case,
+        channel=channel,
+        state=ItemState.DONE,
+        waiting_since=start,
+        created_at=start,
+        assigned_at=start + timedelta(seconds=answered_after_s),
+        finished_at=start + timedelta(minutes=5),
+    )
+
+
+def test_service_level_uses_each_channels_pick_up_policy(town, departments):
+    roads, civil = departments["voirie"], departments["etat-civil"]
+    for seconds in (15, 45, 90):
+        _phone_item(town, roads, answered_after_s=seconds)
+        _phone_item(town, civil, answered_after_s=seconds)
+    _phone_item(town, roads, answered_after_s=45, channel="email")  # email: 20 s by default
+
+    def policy(name, amount, **fields):
+        SlaPolicy.objects.create(
+            organization=town, name=name, target=Target.PICKUP, amount=amount, **fields
+        )
+
+    policy("Phone, everywhere", 60, unit=DelayUnit.SECONDS, channel="phone")
+    policy("Phone, Voirie", 2, unit=DelayUnit.WORKING_MINUTES, channel="phone", department=roads)
+    policy("Inactive", 1, unit=DelayUnit.SECONDS, channel="phone", is_active=False)
+
+    board = load_board(town, now=NOW)
+
+    rows = {row.department.slug: row for row in board.queues}
+    assert rows["voirie"].kpis.service_level == 0.75  # 3 calls within 120 s, the email late
+    assert rows["etat-civil"].kpis.service_level == 2 / 3  # 15 s and 45 s within 60 s
+    assert dict(board.targets) == {
+        "Phone": 60.0,
+        "Chat": 20.0,
+        "Written (email, forms, SMS...)": 20.0,
+    }
 
 
 def test_a_surge_is_announced(client, town, dataset, departments, supervisor):
@@ -179,14 +240,32 @@ def test_the_query_count_does_not_grow_with_the_data(
     client, town, dataset, departments, supervisor, django_assert_num_queries
 ):
     client.force_login(supervisor)
-    with django_assert_num_queries(13) as few:
+    # 15: session and user, memberships, departments, case figures, items in line, today's items,
+    # pick-up policies, agents (memberships, presences, loads), breaches, surge, ...
+    with django_assert_num_queries(15) as few:
         client.get(URL)
     citizen = CitizenFactory(organization=town)
     for n in range(5):
-        CaseFactory(
+        case = CaseFactory(
             citizen=citizen,
             department=departments["voirie"],
             due_at=timezone.now() - timedelta(hours=n + 1),
+        )
+        RoutingItem.objects.create(
+            organization=town,
+            department=departments["voirie"],
+            kind=ItemKind.CASE,
+            case=case,
+            channel="phone",
+        )
+        SlaPolicy.objects.create(
+            organization=town,
+            name=f"Pick-up {n}",
+            target=Target.PICKUP,
+            channel="phone",
+            department=departments["voirie"] if n % 2 else None,
+            amount=30 + n,
+            unit=DelayUnit.SECONDS,
         )
 
     with django_assert_num_queries(len(few.captured_queries)):

@@ -3,7 +3,9 @@
 
 The bar in the desk header loads this panel with htmx and posts the heartbeat every 20 seconds;
 without JavaScript, the "Presence and offers" link opens the same panel as a page, and every
-button is a plain form.
+button is a plain form. An agent member of several organizations has a presence, offers and a
+"next item" button in each: every form carries its organization, the heartbeat keeps them all
+alive.
 """
 
 from __future__ import annotations
@@ -36,16 +38,35 @@ class PresenceForm(forms.Form):
     state = forms.ChoiceField(label=gettext_lazy("My presence"), choices=PresenceState.choices)
 
 
-def _organization_id(request: DeskRequest) -> int:
-    assert request.organization is not None  # noqa: S101 — desk_view refuses users without one
-    return request.organization.pk
+def _organization_ids(request: DeskRequest) -> list[int]:
+    """The organizations the agent works in, the desk's own first."""
+    ids = [m.organization_id for m in request.desk_memberships]
+    return list(dict.fromkeys(ids))
+
+
+def _organization_id(request: DeskRequest) -> int | None:
+    """The organization a form names (`organization`), if the agent works in it; without one,
+    the desk's organization. None: an organization the agent does not work in."""
+    ids = _organization_ids(request)
+    wanted = request.POST.get("organization", "")
+    if not wanted:
+        assert request.organization is not None  # noqa: S101 — desk_view refuses users without one
+        return request.organization.pk
+    if wanted.isdigit() and int(wanted) in ids:
+        return int(wanted)
+    return None
 
 
 def _render_panel(request: DeskRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    routing = desk_routing(request.user, _organization_id(request))
+    names = {m.organization_id: m.organization.name for m in request.desk_memberships}
+    panels = [
+        (names[organization_id], desk_routing(request.user, organization_id))
+        for organization_id in _organization_ids(request)
+    ]
     context = {
-        "routing": routing,
-        "presence_form": PresenceForm(initial={"state": routing.state}),
+        "panels": panels,
+        "several": len(panels) > 1,
+        "presence_choices": PresenceState.choices,
         "routing_error": error,
     }
     if request.htmx:
@@ -69,8 +90,10 @@ def routing_panel(request: DeskRequest) -> HttpResponse:
 @require_POST
 @desk_view
 def routing_heartbeat(request: DeskRequest) -> HttpResponseBase:
-    """The desk is open: keep the presence alive, and answer with the fresh panel."""
-    do_heartbeat(request.user, _organization_id(request))
+    """The desk is open: keep the presence alive in every organization, and answer with the
+    fresh panel."""
+    for organization_id in _organization_ids(request):
+        do_heartbeat(request.user, organization_id)
     if request.htmx:
         return _render_panel(request)
     return HttpResponse(status=204)
@@ -82,10 +105,11 @@ def routing_presence(request: DeskRequest) -> HttpResponseBase:
     form = PresenceForm(request.POST)
     if not form.is_valid():
         return _render_panel(request, error=_("Choose a presence from the list."), status=400)
+    organization_id = _organization_id(request)
+    if organization_id is None:
+        return _render_panel(request, error=_("You do not work in this organization."), status=400)
     try:
-        presence = do_set_presence(
-            request.user, _organization_id(request), form.cleaned_data["state"]
-        )
+        presence = do_set_presence(request.user, organization_id, form.cleaned_data["state"])
     except RoutingError as error:
         return _render_panel(request, error=str(error), status=400)
     if not request.htmx:
@@ -134,8 +158,11 @@ def routing_decline(request: DeskRequest, item_id: int) -> HttpResponseBase:
 @require_POST
 @desk_view
 def routing_next(request: DeskRequest) -> HttpResponseBase:
+    organization_id = _organization_id(request)
+    if organization_id is None:
+        return _render_panel(request, error=_("You do not work in this organization."), status=400)
     try:
-        item = do_pull_next_item(request.user, _organization_id(request))
+        item = do_pull_next_item(request.user, organization_id)
     except RoutingError as error:
         return _render_panel(request, error=str(error), status=409)
     if item is None:

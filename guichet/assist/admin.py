@@ -1,0 +1,133 @@
+"""Triage in the scoped admin: each organization's settings (threshold, model switched on or
+off), its predictions, and a quality page (docs/assist.md, "Triage in the pipeline")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guichet.assist.models import AssistSettings, Prediction
+from guichet.assist.queries import QUALITY_DAYS, quality
+from guichet.assist.training import model_status
+from guichet.core.admin import (
+    OrganizationScopedAdmin,
+    ReadOnlyAdminMixin,
+    administered_ids,
+    is_platform_admin,
+)
+from guichet.organizations.models import Organization
+
+
+def _organizations(request: HttpRequest) -> list[Organization]:
+    organizations = Organization.objects.order_by("name")
+    if not is_platform_admin(request):
+        organizations = organizations.filter(pk__in=administered_ids(request))
+    return list(organizations)
+
+
+def _warn_unusable_models(request: HttpRequest) -> None:
+    """A trained model that cannot be loaded: the keyword rules decide meanwhile."""
+    for organization in _organizations(request):
+        status = model_status(organization)
+        if status.error:
+            messages.warning(
+                request,
+                _(
+                    "%(organization)s: the trained triage model cannot be used, the topic "
+                    "keywords decide meanwhile (%(error)s). Train it again with guichet "
+                    "assist-train."
+                )
+                % {"organization": organization.name, "error": status.error},
+            )
+
+
+@admin.register(AssistSettings)
+class AssistSettingsAdmin(OrganizationScopedAdmin):
+    list_display = ["organization", "model_enabled", "confidence_threshold", "model_in_use"]
+    readonly_fields = ["model_in_use"]
+    fields = ["organization", "model_enabled", "confidence_threshold", "model_in_use"]
+
+    @admin.display(description=gettext_lazy("model in use"))
+    def model_in_use(self, obj: AssistSettings) -> str:
+        if obj.pk is None:
+            return "—"
+        status = model_status(obj.organization)
+        if status.error:
+            return _("keyword rules (the trained model cannot be loaded: %(error)s)") % {
+                "error": status.error
+            }
+        if not status.trained:
+            return _("keyword rules (no trained model yet)")
+        return _("%(model)s, version %(version)s") % {
+            "model": status.name,
+            "version": status.version,
+        }
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "quality/",
+                self.admin_site.admin_view(self.quality_view),
+                name="assist_quality",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        _warn_unusable_models(request)
+        context = {**(extra_context or {}), "quality_url": reverse("admin:assist_quality")}
+        return super().changelist_view(request, extra_context=context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET":
+            _warn_unusable_models(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def quality_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Triage quality"),
+            "days": QUALITY_DAYS,
+            "reports": [quality(organization) for organization in _organizations(request)],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/assist/quality.html", context)
+
+
+@admin.register(Prediction)
+class PredictionAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
+    list_display = [
+        "created_at",
+        "case_link",
+        "model_name",
+        "model_version",
+        "topic",
+        "confidence",
+        "auto_routed",
+        "language",
+        "urgency",
+        "aggressive",
+    ]
+    list_filter = ["auto_routed", "urgency", "aggressive", "model_name"]
+    list_select_related = ["case", "topic"]
+    search_fields = ["case__reference"]
+
+    @admin.display(description=gettext_lazy("request"))
+    def case_link(self, obj: Prediction) -> str:
+        return obj.case.reference

@@ -99,6 +99,14 @@ def access_case(user: Any, reference: str) -> Case:
     return case
 
 
+def _sync_routing(case: Case, *, actor: Any = None) -> None:
+    """Once committed, the request's routing item follows this change at once (capacity frees,
+    the next item flows). A local import: routing imports this module."""
+    from guichet.routing.case_sync import sync_case_on_commit
+
+    sync_case_on_commit(case, actor=actor)
+
+
 def _touch(case: Case, *fields: str) -> None:
     case.updated_at = timezone.now()
     case.save(update_fields=[*fields, "updated_at"])
@@ -242,6 +250,7 @@ def _apply_transition(
         data={"from": old, "to": new, "transition": transition, "reason": reason},
     )
     sla_actions.on_status_change(case, old, new, at=now)
+    _sync_routing(case, actor=actor)
     return case
 
 
@@ -308,14 +317,17 @@ def do_assign_case(case: Case, assignee: User | None, *, actor: Any) -> Case:
     )
     if assignee is not None and case.status == Status.NEW:
         _apply_transition(case, Transition.OPEN, actor=actor, reason=_("assigned"))
+    _sync_routing(case, actor=actor)
     return case
 
 
 @transaction.atomic
 def do_transfer_case(case: Case, department: Department, *, actor: Any, reason: str) -> Case:
     """Hand the case to another department of the organization, with a reason; it leaves the
-    current assignee's desk and lands, unassigned, in the new department's queue."""
-    _check_can_work_on(actor, case)
+    current assignee's desk and lands, unassigned, in the new department's queue. `actor=None`:
+    routing moves it on its own authority (overflow to another department)."""
+    if actor is not None:
+        _check_can_work_on(actor, case)
     if department.organization_id != case.organization_id:
         raise CaseAccessDenied(case.reference)
     if not department.is_active:
@@ -348,6 +360,7 @@ def do_transfer_case(case: Case, department: Department, *, actor: Any, reason: 
         },
     )
     sla_actions.recompute_due_at(case, actor=actor)
+    _sync_routing(case, actor=actor)
     return case
 
 
@@ -362,6 +375,7 @@ def do_set_priority(case: Case, priority: int, *, actor: Any) -> Case:
     case.priority = priority
     _touch(case, "priority")
     append_event(case, EventKind.PRIORITY_CHANGED, actor=actor, data={"from": old, "to": priority})
+    _sync_routing(case, actor=actor)
     return case
 
 

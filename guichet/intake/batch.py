@@ -38,6 +38,7 @@ from django.db.models import Case as When_
 from django.db.models import Model, Value, When
 from django.utils import timezone
 
+from guichet.assist.models import Prediction
 from guichet.cases.lifecycle import ACTIVE_STATUSES, Status
 from guichet.cases.models import Case, CaseEvent
 from guichet.cases.references import ReferenceBlock, find_references
@@ -235,6 +236,7 @@ class BatchStore:
         self._new_ids: set[tuple[type[Model], int]] = set()
         self._changed: dict[tuple[type[Model], int], tuple[Model, frozenset[str]]] = {}
         self._links: list[tuple[int, Message]] = []
+        self._predictions: list[Prediction] = []  # (guichet.intake.triage)
         self._deliveries: list[Message] = []
         self._records: dict[int, InboundRecord] = {}
 
@@ -546,6 +548,9 @@ class BatchStore:
     def last_inbound_with_id(self, conversation: Conversation) -> Message | None:
         raise NeedsDatabase("the conversation's messages are looked up")
 
+    def create_prediction(self, prediction: Prediction) -> None:
+        self._append(self._predictions, prediction)
+
     def schedule_delivery(self, message: Message) -> None:
         self._append(self._deliveries, message)
 
@@ -651,6 +656,8 @@ class BatchStore:
             if rows:
                 manager: Any = created._default_manager
                 manager.bulk_create(rows)
+        if self._predictions:
+            Prediction.objects.bulk_create(self._predictions)
         by_fields: dict[tuple[type[Model], frozenset[str]], list[Model]] = defaultdict(list)
         for (model, _pk), (obj, fields) in self._changed.items():
             by_fields[(model, fields)].append(obj)

@@ -13,11 +13,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from guichet.assist.classifiers import Classification, default_classifier
+from guichet.assist.classifiers import Classification
 from guichet.cases.actions import open_case, set_routing
 from guichet.cases.lifecycle import Status
 from guichet.cases.models import Case
 from guichet.cases.references import find_references
+from guichet.cases.repeats import check_repeat_contact_on_commit
 from guichet.channels.email.addresses import case_id_from_addresses
 from guichet.citizens.actions import resolve_citizen
 from guichet.citizens.identity import InvalidContactPoint, NormalisedContact, normalise_contact
@@ -30,6 +31,7 @@ from guichet.conversations.delivery import tracking_url
 from guichet.conversations.models import Channel
 from guichet.intake.relays import find_real_sender
 from guichet.intake.runs import PermanentFailure, _Run
+from guichet.intake.triage import classifier_of, read_signals, triage
 from guichet.organizations.models import Department, Organization, Topic
 from guichet.routing.engine import RoutingContext, RoutingDecision, decide
 from guichet.sla.policies import announced_delay
@@ -209,6 +211,8 @@ def _thread(run: _Run) -> None:
         store=run.store,
     )
     if not run.created_case:  # (a new case was opened with it)
+        # "3rd contact in 10 days on this request", counted once the message is committed.
+        check_repeat_contact_on_commit(case, previous_inbound_at=case.last_inbound_at)
         case.last_inbound_at = timezone.now()
         run.store.update_case(case, ["last_inbound_at"])
     run.note(
@@ -241,7 +245,7 @@ def _classification(run: _Run) -> Classification:
                 setup.by_slug[hint], 1.0, "citizen-choice", (f"chosen: {hint}",)
             )
         else:
-            run.classification = default_classifier().classify(
+            run.classification = classifier_of(run).classify(
                 setup.profiles, run.inbound.subject, run.inbound.text
             )
     return run.classification
@@ -258,16 +262,20 @@ def _recent_case_on_same_topic(run: _Run, citizen_id: int) -> Case | None:
 
 
 def _classify(run: _Run) -> None:
+    # Urgency and tone on every message; topic, threshold and prediction on new requests
+    # (guichet.intake.triage).
+    signals = read_signals(run)
     if not run.created_case:
-        run.note("classify", skipped="existing request keeps its topic")
+        run.note("classify", skipped="existing request keeps its topic", **signals.note())
         return
-    run.classification = _classification(run)
+    run.classification = triage(run, _classification(run), signals)
     run.note(
         "classify",
         topic=run.classification.topic_id,
         confidence=run.classification.confidence,
         method=run.classification.method,
         reasons=list(run.classification.reasons),
+        **signals.note(),
     )
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from guichet.assist.models import Prediction
 from guichet.cases.lifecycle import Status
 from guichet.cases.models import Case, CaseEvent
 from guichet.channels.base import DeliveryReport, InboundAttachment
@@ -250,6 +251,10 @@ def outcome(organization):
                 "department": case.department.slug if case.department else None,
                 "follows": case.follows.reference.split("-")[-1] if case.follows else None,
                 "inbound": case.last_inbound_at is not None,
+                "predictions": [
+                    (p.model_name, p.topic.slug if p.topic else None, p.auto_routed, p.language)
+                    for p in Prediction.objects.filter(case=case).select_related("topic")
+                ],
                 "timeline": [
                     (e.kind, e.data.get("step", ""), e.message.external_id if e.message else "")
                     for e in CaseEvent.objects.filter(case=case)
@@ -431,8 +436,9 @@ def test_queries_per_batch_are_pinned(town, email_inbound):
     # the batch's own: its savepoint (2), new identifiers, contact points, recent
     # acknowledgements, ids reserved (citizen, case, conversation, message), the reference
     # counter locked and moved on (2), departments and topics (2), one insert per table (5: the
-    # acknowledgements with the messages), records updated, timeline events inserted
-    assert len(four_new) == 4 * 5 + 20
+    # acknowledgements with the messages), records updated, timeline events inserted, the
+    # triage settings read and the triage predictions inserted (2, guichet.intake.triage)
+    assert len(four_new) == 4 * 5 + 22
     # replies: the cases their headers name, their citizens' recent cases and their
     # conversations (4 reads) instead of ids, counter and setup; one insert (their messages) and
     # four updates (contact points seen, conversations, cases, records); on SQLite, the message

@@ -258,6 +258,14 @@ GUICHET_REPLY_TOKEN_ADDRESSES = env_bool("GUICHET_REPLY_TOKEN_ADDRESSES", True)
 # A citizen's email with no reply headers or reference joins their open case on the same topic if
 # it was active in the last N days (shown to the agent as a link they can undo).
 GUICHET_SUGGESTED_LINK_DAYS = env_int("GUICHET_SUGGESTED_LINK_DAYS", 14)
+# Reply channels that are not secure: an agent's reply on them that contains a NIR, an IBAN, a
+# card, passport, identity card or tax number is sent only once the agent confirms. Add "email"
+# when the organization's mail is not encrypted end to end.
+GUICHET_INSECURE_CHANNELS = env_list("GUICHET_INSECURE_CHANNELS", ["sms", "whatsapp"])
+# Repeat contacts: the citizen's inbound messages on one request within this many days...
+GUICHET_REPEAT_CONTACT_DAYS = env_int("GUICHET_REPEAT_CONTACT_DAYS", 10)
+# ...from this many on, the request is flagged to the agent.
+GUICHET_REPEAT_CONTACT_THRESHOLD = env_int("GUICHET_REPEAT_CONTACT_THRESHOLD", 3)
 # Attempts to deliver an outbound message when the mail server is unreachable or busy (4xx).
 GUICHET_DELIVERY_MAX_ATTEMPTS = env_int("GUICHET_DELIVERY_MAX_ATTEMPTS", 6)
 # Acknowledgements sent to one sender per hour at most (mail-loop and flood protection).
@@ -315,12 +323,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact": {"()": "guichet.core.logfilters.RedactSecrets"}},
+    "filters": {
+        "redact": {"()": "guichet.core.logfilters.RedactSecrets"},
+        # Personal data (e-mails, phones, NIR, IBAN, cards...) masked in every line.
+        "mask_personal_data": {"()": "guichet.core.logfilters.MaskPersonalData"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact"],
+            "filters": ["redact", "mask_personal_data"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -8,6 +8,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guichet.assist.masking import (
+    is_insecure_channel,
+    reply_confirmation_token,
+    sensitive_kinds,
+    sensitive_labels,
+)
 from guichet.cases.actions import UploadedFile
 from guichet.cases.lifecycle import Status, Transition, available_transitions
 from guichet.cases.models import Case, Priority
@@ -162,6 +168,9 @@ class ReplyForm(_FilesMixin, forms.Form):
 
     def __init__(self, *args: Any, case: Case, channels: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Set by `clean` when the agent must confirm sending personal data.
+        self.pii_kinds: list[str] = []
+        self.pii_token = ""
         channel_field = self.fields["channel"]
         assert isinstance(channel_field, forms.ChoiceField)  # noqa: S101
         channel_field.choices = [(channel, channel_label(channel)) for channel in channels]
@@ -183,6 +192,30 @@ class ReplyForm(_FilesMixin, forms.Form):
                 if transition in possible
             ],
         ]
+
+    # The confirmation of a reply warned about personal data: a token of the text and channel
+    # the agent saw the warning for (another text or channel is checked again).
+    PII_CONFIRMATION = "pii_confirmed"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        text, channel = cleaned.get("text"), cleaned.get("channel")
+        if not text or not channel or not is_insecure_channel(channel):
+            return cleaned
+        kinds = sensitive_kinds(text)
+        token = reply_confirmation_token(text, channel)
+        if kinds and self.data.get(self.add_prefix(self.PII_CONFIRMATION)) != token:
+            self.pii_kinds, self.pii_token = kinds, token
+            self.add_error(
+                "text",
+                _(
+                    "This reply contains personal data (%(kinds)s) and %(channel)s is not a "
+                    "secure channel. Check that it must be sent this way, then choose “Send "
+                    "anyway” to confirm, or remove it."
+                )
+                % {"kinds": ", ".join(sensitive_labels(kinds)), "channel": channel_label(channel)},
+            )
+        return cleaned
 
 
 class NoteForm(_FilesMixin, forms.Form):

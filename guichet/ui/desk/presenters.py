@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from guichet.cases.lifecycle import Status
 from guichet.cases.models import CaseEvent, EventKind, Priority
 from guichet.cases.queries import TimelineEntry
+from guichet.cases.repeats import REPEAT_CONTACT
 from guichet.citizens.identity import format_phone_for_display
 from guichet.conversations.models import Attachment, Direction, Message
 from guichet.ui.desk.event_titles import describe_sla_or_callback_event
@@ -63,6 +64,14 @@ def display_contact(kind: str, value: str) -> str:
 # Events
 
 
+def repeat_contact_title(count: Any, days: Any) -> str:
+    """ "3e contact en 10 jours sur cette demande" (the case page's flag and timeline event)."""
+    return _("Contact no. %(count)s in %(days)s days on this request") % {
+        "count": count,
+        "days": days,
+    }
+
+
 def describe_event(event: CaseEvent) -> tuple[str, list[str]]:
     """A title and detail lines for a case event."""
     data: Mapping[str, Any] = event.data or {}
@@ -103,6 +112,11 @@ def describe_event(event: CaseEvent) -> tuple[str, list[str]]:
             "from": _label(Priority, data.get("from")),
             "to": _label(Priority, data.get("to")),
         }
+        if data.get("reason"):
+            details.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    elif kind == "assist.aggressive_tone":  # guichet.intake.triage
+        title = _("Aggressive tone: this message may call for a careful answer")
+        details += [str(reason) for reason in data.get("reasons") or ()]
     elif kind == EventKind.TOPIC_CHANGED:
         title = _("Topic corrected from “%(from)s” to “%(to)s”") % {
             "from": data.get("from_name") or _("no topic"),
@@ -124,6 +138,8 @@ def describe_event(event: CaseEvent) -> tuple[str, list[str]]:
             title = _("Separated from the request %(reference)s") % {"reference": data.get("from")}
     elif kind == EventKind.PIPELINE and is_routing_event(data):
         title, details = describe_routing(data)
+    elif kind == REPEAT_CONTACT:
+        title = repeat_contact_title(data.get("contacts", "?"), data.get("days", "?"))
     elif kind == EventKind.DELIVERY_FAILED:
         title = _("Delivery failed on %(channel)s") % {
             "channel": channel_label(str(data.get("channel") or ""))

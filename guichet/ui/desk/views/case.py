@@ -36,9 +36,11 @@ from guichet.cases.actions import (
 )
 from guichet.cases.lifecycle import Status, Transition, TransitionNotAllowed, available_transitions
 from guichet.cases.models import Case, Priority
-from guichet.cases.queries import assignable_users, case_timeline, topic_names
+from guichet.cases.queries import TimelineEntry, assignable_users, case_timeline, topic_names
+from guichet.cases.repeats import repeat_flag, window_days
 from guichet.citizens.queries import citizen_overview
 from guichet.conversations.actions import reply_channels
+from guichet.conversations.models import Direction
 from guichet.ui.desk.access import DeskRequest, desk_view, render_desk, render_not_found
 from guichet.ui.desk.forms import (
     THEN_KEEP,
@@ -52,7 +54,12 @@ from guichet.ui.desk.forms import (
     TransitionForm,
     channel_label,
 )
-from guichet.ui.desk.presenters import display_contact, present_timeline, step_topic_ids
+from guichet.ui.desk.presenters import (
+    display_contact,
+    present_timeline,
+    repeat_contact_title,
+    step_topic_ids,
+)
 
 
 def _visible_case(request: DeskRequest, reference: str) -> Case | None:
@@ -124,6 +131,7 @@ def _render_case(
             for point in overview.contact_points
         ],
         "channel_name": channel_label(case.channel),
+        "repeat_flag": _repeat_flag(entries),
         "forms": page_forms,
         "failed_form": next(iter(bound)) if bound else "",
         "transitions": [(t.value, t.label) for t in available_transitions(case.status)],
@@ -132,6 +140,18 @@ def _render_case(
         "own_id": user_id,
     }
     return render_desk(request, "desk/case.html", context, status=status, section="queue")
+
+
+def _repeat_flag(entries: list[TimelineEntry]) -> str:
+    """The flag shown when the citizen's contacts reach the threshold (no extra query)."""
+    count = repeat_flag(
+        [
+            entry.message.created_at
+            for entry in entries
+            if entry.message is not None and entry.message.direction == Direction.INBOUND
+        ]
+    )
+    return "" if count is None else repeat_contact_title(count, window_days())
 
 
 @require_GET

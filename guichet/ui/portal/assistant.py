@@ -210,6 +210,36 @@ def transcript(turns: list[dict[str, Any]], article_url: Any) -> str:
     return "\n".join(lines)
 
 
+def handover_text(message: str, turns: list[dict[str, Any]], article_url: Any) -> str:
+    """The request an agent reads: the citizen's own words (their message, then the questions
+    they asked the assistant) and the articles it showed. The assistant's passages stay out of the
+    text — the whole exchange is attached — so that the request is classified and routed on what
+    the citizen wrote, not on the wording of the articles."""
+    parts = [message] if message else []
+    questions = [t["text"] for t in turns if t["who"] == "citizen"]
+    if questions:
+        parts.append(
+            _("Questions asked to the online assistant:")
+            + "\n"
+            + "\n".join(f"- {question}" for question in questions)
+        )
+    shown = [t for t in turns if t["who"] != "citizen" and t.get("outcome") == ANSWER]
+    if shown:
+        parts.append(
+            _("Articles the assistant showed:")
+            + "\n"
+            + "\n".join(
+                f"- {t['title']} — {article_url(t) if t['kind'] else ''}".rstrip(" —")
+                for t in shown
+            )
+        )
+    if turns:
+        parts.append(
+            _("The whole exchange is attached (%(filename)s).") % {"filename": TRANSCRIPT_FILENAME}
+        )
+    return "\n\n".join(parts) or _("The citizen asked to talk to an agent.")
+
+
 def _topic_hint(organization: Organization, turns: list[dict[str, Any]]) -> str:
     """The topic of the last article the assistant answered with, when the portal offers it."""
     slugs = [t["topic_slug"] for t in turns if t.get("topic_slug")]
@@ -241,10 +271,7 @@ def assistant_handover(request: HttpRequest, org_slug: str) -> HttpResponse:
 
             exchange = transcript(turns, article_url)
             questions = [t["text"] for t in turns if t["who"] == "citizen"]
-            parts = [data["message"]] if data["message"] else []
-            if exchange:
-                parts.append(_("Exchange with the online assistant:") + "\n" + exchange)
-            text = "\n\n".join(parts) or _("The citizen asked to talk to an agent.")
+            text = handover_text(data["message"], turns, article_url)
             subject = (questions[0] if questions else _("Question to an agent"))[:SUBJECT_CHARS]
             inbound = build_request_message(
                 PortalRequest(

@@ -124,11 +124,20 @@ def test_handover_creates_a_routed_request_with_the_exchange(
     assert case.subject == "Où demander un acte de naissance ?"
     assert case.department == departments["etat-civil"]
     assert case.topic.slug == "acte-naissance"
-    assert message.text.startswith("Merci de me rappeler.\n\nExchange with the online assistant:\n")
-    assert "Citizen: Où demander un acte de naissance ?" in message.text
-    assert "Citizen: Et pour mon fils né à Lyon ?" in message.text
+    # The citizen's words and the articles shown; the assistant's passages only in the attachment.
+    assert message.text.startswith(
+        "Merci de me rappeler.\n\nQuestions asked to the online assistant:\n"
+        "- Où demander un acte de naissance ?\n- Et pour mon fils né à Lyon ?\n\n"
+        "Articles the assistant showed:\n"
+    )
     assert f"/portail/villebois/aide/articles/{knowledge['birth'].pk}/" in message.text
+    assert message.text.endswith("The whole exchange is attached (echange-assistant.txt).")
+    assert "Assistant:" not in message.text
     assert attachment.filename == "echange-assistant.txt"
+    with attachment.file.open() as kept:
+        exchange = kept.read().decode("utf-8")
+    assert "Citizen: Et pour mon fils né à Lyon ?" in exchange
+    assert "Assistant: " in exchange
     assert mailoutbox[0].to == ["jeanne.dupont@example.org"]
     assert case.reference in mailoutbox[0].body
     assert client.session.get(f"guichet.assistant.{case.organization_id}") is None

@@ -63,16 +63,7 @@ def mask_text(text: str) -> str:
     suffix = ""
     if len(text) > pii.MAX_MASK_CHARS:
         text, suffix = _CUT_WORD.sub("", text[: pii.MAX_MASK_CHARS]), "[TRUNCATED]"
-    parts: list[str] = []
-    position = 0
-    for entity in _entities(text):
-        if entity.type not in MASKED_TYPES:
-            continue
-        parts.append(text[position : entity.start])
-        parts.append(f"[{entity.type}]")
-        position = entity.end
-    parts.append(text[position:])
-    return "".join(parts) + suffix
+    return pii.replace_entities(text, _entities(text), MASKED_TYPES) + suffix
 
 
 def sensitive_kinds(text: str) -> list[str]:

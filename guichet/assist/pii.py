@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -417,6 +417,12 @@ def mask(text: str, types: frozenset[str] = PERSONAL_TYPES) -> str:
             logger.warning("personal-data masking without names: %s", exc)
             _fallback_warned = True
         entities = _patterns_detector().detect(text)
+    return replace_entities(text, entities, types) + suffix
+
+
+def replace_entities(text: str, entities: Iterable[Entity], types: Collection[str]) -> str:
+    """`text` with each of `entities` (in order, not overlapping) whose type is in `types`
+    replaced by `[TYPE]`."""
     parts: list[str] = []
     position = 0
     for entity in entities:
@@ -426,4 +432,4 @@ def mask(text: str, types: frozenset[str] = PERSONAL_TYPES) -> str:
         parts.append(f"[{entity.type}]")
         position = entity.end
     parts.append(text[position:])
-    return "".join(parts) + suffix
+    return "".join(parts)

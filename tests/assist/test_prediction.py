@@ -151,4 +151,10 @@ def test_the_threshold_is_between_0_and_1(town):
     with pytest.raises(ValidationError) as raised:
         assist_settings.full_clean()
     assert list(raised.value.message_dict) == ["confidence_threshold"]
-    assert AssistSettings(organization=town).confidence_threshold == 0.5
+    # Unset by default: the threshold recommended by the training applies (thresholds.py).
+    assert AssistSettings(organization=town).confidence_threshold is None
+    assert AssistSettings(organization=town).target_accuracy == 0.8
+    too_low = AssistSettings(organization=town, target_accuracy=0.2)
+    with pytest.raises(ValidationError) as raised:
+        too_low.full_clean()
+    assert list(raised.value.message_dict) == ["target_accuracy"]

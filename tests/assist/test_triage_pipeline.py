@@ -189,3 +189,64 @@ def test_an_urgent_reply_raises_the_priority_of_its_request(
     assert first.priority == Priority.HIGH
     assert CaseEvent.objects.filter(case=first, kind=EventKind.PRIORITY_CHANGED).count() == 1
     assert Prediction.objects.filter(case=first).count() == 1  # replies are not classified
+
+
+def _set_curve(data_dir, points):
+    """Replace the curve the training measured (triage.json) and reload the model."""
+    import json
+
+    from guichet.assist.training import META_FILE, forget_loaded_models
+
+    path = data_dir / "assist" / "villebois" / META_FILE
+    meta = json.loads(path.read_text())
+    meta["quality"]["auto_routing"] = [
+        {"threshold": t, "auto_share": share, "auto_accuracy": accuracy}
+        for t, share, accuracy in points
+    ]
+    path.write_text(json.dumps(meta))
+    forget_loaded_models()
+
+
+def test_without_a_threshold_set_the_training_s_recommendation_applies(
+    trained, departments, email_inbound, data_dir
+):
+    from guichet.assist.training import trained_meta
+
+    # assist-train measured the curve and wrote the threshold it recommends.
+    meta = trained_meta(trained)
+    assert [point["threshold"] for point in meta["quality"]["auto_routing"]][:3] == [
+        0.2,
+        0.3,
+        0.4,
+    ]
+    assert meta["threshold"]["source"] == "recommended"
+    assert meta["threshold"]["target_accuracy"] == 0.8
+    # Only answers of confidence 0.999 reached the target accuracy: this one goes to reception.
+    _set_curve(data_dir, [(0.2, 1.0, 0.5), (0.999, 0.1, 0.9)])
+    uncertain = _receive(trained, email_inbound).case
+    assert uncertain.topic is None
+    assert _classify_step(uncertain)["reasons"][-1].endswith(" < 0.999)")
+    # Every threshold reaches it: the lowest one is used, the request is routed.
+    _set_curve(data_dir, [(0.2, 1.0, 0.95), (0.5, 0.5, 0.99)])
+    routed = _receive(trained, email_inbound, n=2).case
+    assert routed.topic.slug == "acte-naissance"
+    assert Prediction.objects.get(case=routed).auto_routed is True
+    # An administrator's threshold wins over the recommendation.
+    AssistSettings.objects.create(organization=trained, confidence_threshold=0.9999)
+    assert _receive(trained, email_inbound, n=3).case.topic is None
+
+
+def test_the_quality_page_shows_the_threshold_in_use_and_the_curve(
+    trained, client, administrator, data_dir
+):
+    _set_curve(data_dir, [(0.3, 0.8, 0.7), (0.5, 0.6, 0.85), (0.7, 0.3, 0.95)])
+    client.force_login(administrator)
+
+    page = client.get(reverse("admin:assist_quality"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert (
+        "Confidence threshold in use: 0.5 (recommended by the last training: 60 % of requests "
+        "routed automatically, 85 % of them with the right topic)" in page
+    )
+    assert '<tr aria-current="true"><th scope="row">0.50 <strong>(in use)</strong>' in page
+    assert page.count('aria-current="true"') == 1

@@ -63,3 +63,42 @@ def test_case_count_out_of_range_is_refused(cases):
 
 def test_no_logins_to_print_without_demo_accounts():
     assert describe_logins() == []
+
+
+def test_the_demo_trains_the_town_s_triage_model_and_new_requests_use_it(settings):
+    from guichet.assist.models import Prediction
+    from guichet.assist.training import MODEL_FILE
+    from guichet.channels.base import InboundMessage
+    from guichet.intake.pipeline import receive
+
+    stderr = StringIO()
+    with transaction.atomic():
+        call_command("demo", "--cases", "80", "--seed", "2", stdout=StringIO(), stderr=stderr)
+        assert "Triage model: trained on " in stderr.getvalue()
+        assert (settings.DATA_DIR / "assist" / "villebois" / MODEL_FILE).is_file()
+        town = Organization.objects.get(slug="villebois")
+
+        reception = receive(
+            town,
+            InboundMessage(
+                channel="email",
+                external_id="after-demo-1",
+                sender_address="nouvelle.habitante@example.org",
+                subject="Acte de naissance",
+                text="Bonjour, je voudrais une copie intégrale de mon acte de naissance.",
+            ),
+        )
+
+        prediction = Prediction.objects.get(case=reception.case)
+        assert prediction.model_name == "fr-tfidf-logreg"
+        assert prediction.model_version
+        assert reception.case.topic.slug == "actes-etat-civil"
+        transaction.set_rollback(True)
+
+
+def test_a_demo_too_small_to_train_says_so():
+    stderr = StringIO()
+    with transaction.atomic():
+        call_command("demo", "--cases", "3", "--seed", "3", stdout=StringIO(), stderr=stderr)
+        transaction.set_rollback(True)
+    assert "Triage model: not trained (" in stderr.getvalue()

@@ -9,6 +9,10 @@ Models (`RETRIEVERS`):
   first lines, `PASSAGE_LEAD` characters), vectors cached on disk.
 - `hybrid-fr-e5` (the product's default): reciprocal rank fusion (k=60) of the top 100 of
   `bm25-fr` and of `dense-e5`.
+- `lexical-fr`: reciprocal rank fusion of `bm25-fr` and of French BM25 over the titles alone, the
+  best search without vectors (the knowledge base's fallback while vectors are computed). The
+  dense model already reads mostly the title, so the hybrid does not take the title ranking too
+  (measured: it lowers the hybrid's recall, docs/assist.md).
 """
 
 from __future__ import annotations
@@ -252,12 +256,23 @@ def _french_bm25() -> BM25Retriever:
     return BM25Retriever("bm25-fr", french_document_terms, analyze)
 
 
+def title_terms(document: Document) -> list[str]:
+    return analyze(document.title)
+
+
+def _french_title_bm25() -> BM25Retriever:
+    return BM25Retriever("bm25-fr-title", title_terms, analyze)
+
+
 RETRIEVERS: dict[str, Callable[[Path | None, bool], Retriever]] = {
     "baseline-bm25": lambda cache, progress: _baseline(),
     "bm25-fr": lambda cache, progress: _french_bm25(),
     "dense-e5": lambda cache, progress: DenseRetriever(cache_dir=cache, progress=progress),
     "hybrid-fr-e5": lambda cache, progress: HybridRetriever(
         "hybrid-fr-e5", [_french_bm25(), DenseRetriever(cache_dir=cache, progress=progress)]
+    ),
+    "lexical-fr": lambda cache, progress: HybridRetriever(
+        "lexical-fr", [_french_bm25(), _french_title_bm25()]
     ),
 }
 DEFAULT_RETRIEVER = "hybrid-fr-e5"

@@ -39,12 +39,12 @@ ARTICLE = "article"
 FAQ = "faq"
 TEMPLATE = "template"
 KINDS = (ARTICLE, FAQ, TEMPLATE)
-FALLBACK_RETRIEVER = "bm25-fr"
+FALLBACK_RETRIEVER = "lexical-fr"
 # The part of an item whose terms count for `coverage`: its title and beginning, where what it is
 # about is said (analysing whole guides at each question would cost seconds).
 COVERAGE_CHARS = 3_000
 # Retrieval models that need no passage vectors (built at once, nothing to warm up).
-LEXICAL_RETRIEVERS = frozenset({"bm25-fr", "baseline-bm25"})
+LEXICAL_RETRIEVERS = frozenset({"lexical-fr", "bm25-fr", "baseline-bm25"})
 PASSAGE_CHARS = 500
 TITLE_MATCH_TERMS = 2
 

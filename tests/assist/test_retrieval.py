@@ -112,3 +112,30 @@ def test_bm25_ids_follow_the_documents():
     retriever.build(ARTICLES)
     hits = retriever.search("passeport licenciement")
     assert sorted(hit.id for hit in hits) == ["licenciement", "passeport"]
+
+
+def test_lexical_fr_ranks_the_item_whose_title_names_the_question_first():
+    documents = [
+        Document(
+            "voyage",
+            "Voyager à l'étranger avec un enfant",
+            "Renouvellement de la carte d'identité avant le départ : pensez au renouvellement "
+            "de la carte d'identité de l'enfant, le renouvellement de la carte prend du temps.",
+        ),
+        Document(
+            "cni",
+            "Renouvellement de la carte d'identité",
+            "Où s'adresser, quelles pièces apporter, combien de temps faut-il compter, que faire "
+            "en cas de perte, de vol ou de changement d'adresse, et les tarifs du timbre fiscal "
+            "selon les situations et l'âge du demandeur au moment de la demande en mairie.",
+        ),
+        Document("urbanisme", "Permis de construire", "Construire une maison ou un garage."),
+    ]
+    question = "renouvellement carte d'identité"
+    words_only = _french_bm25()
+    words_only.build(documents)
+    with_titles = make_retriever("lexical-fr")
+    with_titles.build(documents)
+
+    assert [hit.id for hit in words_only.search(question, k=2)] == ["voyage", "cni"]
+    assert [hit.id for hit in with_titles.search(question, k=2)] == ["cni", "voyage"]

@@ -156,7 +156,7 @@ def test_a_vector_model_is_warmed_up_by_a_task_and_lexical_meanwhile(
     again = index_for(town.pk)
     enqueued = list(default_task_backend.results)
 
-    assert (meanwhile.complete, meanwhile._retriever.name) == (False, "bm25-fr")
+    assert (meanwhile.complete, meanwhile._retriever.name) == (False, "lexical-fr")
     assert again is meanwhile
     assert [r.task.name for r in enqueued] == ["rebuild_knowledge_index_task"]
     assert enqueued[0].args == [town.pk]

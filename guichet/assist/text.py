@@ -99,6 +99,35 @@ def analyze(text: str, *, stem: bool = True) -> list[str]:
     return [fold(t) for t in tokens]
 
 
+# How people frame a message rather than what it is about: greetings, politeness, request verbs
+# ("Bonjour, je voudrais savoir comment..."). Kept by `analyze` (a classifier may use them), left
+# out of the terms whose share of a question an item must cover (`question_terms`): otherwise a
+# polite question covers half as much of anything as a terse one. Written from general French
+# usage, not from any data set; words that also name a subject ("aide", "urgence", "biens") are
+# not in it.
+_REQUEST_WORDS = """
+    bonjour bonsoir salut hello madame monsieur mademoiselle messieurs dames merci remercie
+    remerciant remerciements cordialement salutations sincères respectueuses distinguées svp stp
+    plaît plait veuillez voudrais voudrait voudrions vouloir veux veut souhaite souhaiterais
+    souhaiterait souhaitons aimerais aimerait pouvez pourriez pouvoir puis peux peut savoir
+    besoin comment faire question renseignement renseignements information informations
+"""
+
+
+@lru_cache(maxsize=1)
+def request_terms() -> frozenset[str]:
+    """`_REQUEST_WORDS` as `analyze` writes them (stems, accents folded)."""
+    return frozenset(analyze(_REQUEST_WORDS))
+
+
+def question_terms(text: str) -> set[str]:
+    """The terms of a question that say what it is about: `analyze` without the request words
+    (`_REQUEST_WORDS`); all of them if nothing else is left ("Comment faire ?")."""
+    terms = set(analyze(text))
+    content = terms - request_terms()
+    return content or terms
+
+
 def analyzed(text: str) -> str:
     """`analyze` joined by spaces: a preprocessor for scikit-learn vectorizers."""
     return " ".join(analyze(text))

@@ -30,7 +30,7 @@ from django.db.models import Count, Max
 
 from guichet.assist.errors import AssistError
 from guichet.assist.retrieval import Document, Retriever, make_retriever
-from guichet.assist.text import analyze
+from guichet.assist.text import analyze, question_terms
 from guichet.knowledge.models import Article, Audience, FaqEntry, ReplyTemplate
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class KnowledgeIndex:
             self.build()
         assert self._retriever is not None  # noqa: S101 — built just above
         wanted = set(kinds)
-        query_terms = set(analyze(query[:1000]))
+        query_terms = question_terms(query[:1000])
         if not query_terms or not self.items:
             return []
         hits: list[KnowledgeHit] = []
@@ -197,7 +197,7 @@ def best_passage(text: str, query: str, max_chars: int = PASSAGE_CHARS) -> str:
     lines = [line.strip() for line in _LINE.split(text[: COVERAGE_CHARS * 4]) if line.strip()]
     if not lines:
         return ""
-    terms = set(analyze(query[:1000]))
+    terms = question_terms(query[:1000])
     line_terms = [terms & set(analyze(line)) for line in lines]
     best_start, best_end, best_score = 0, 0, -1
     for start in range(len(lines)):

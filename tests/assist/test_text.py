@@ -6,6 +6,7 @@ from guichet.assist.text import (
     detect_language,
     fold,
     looks_like_text,
+    question_terms,
     strip_elisions,
 )
 
@@ -95,3 +96,14 @@ def test_detect_language_reads_more_than_the_first_line(caplog):
         guess = detect_language(text)
     assert guess.language == "fr"
     assert "Truncating" not in caplog.text
+
+
+def test_question_terms_leave_out_how_a_request_is_framed():
+    assert question_terms("Bonjour, je voudrais un acte de naissance, merci !") == {
+        "acte",
+        "naissanc",
+    }
+    # words that also name a subject stay
+    assert question_terms("Besoin d'une aide au logement") == {"aid", "log"}
+    # a message of nothing but framing keeps its words
+    assert question_terms("Comment faire ?") == {"comment", "fair"}

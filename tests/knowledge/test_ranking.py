@@ -102,3 +102,16 @@ def test_articles_of_the_case_topic_come_first():
     ranked = rank_articles(hits, "Livret de famille")
 
     assert ranked[0].pk == 7
+
+
+def test_a_polite_question_covers_as_much_as_a_terse_one():
+    terse = INDEX.search("livret de famille perdu", kinds=(ARTICLE,))
+    polite = INDEX.search(
+        "Bonjour Madame, je voudrais savoir comment faire, j'ai perdu mon livret de famille. "
+        "Merci, cordialement",
+        kinds=(ARTICLE,),
+    )
+
+    assert [(hit.pk, hit.coverage) for hit in polite] == [(hit.pk, hit.coverage) for hit in terse]
+    assert terse[0].pk == 7
+    assert terse[0].coverage == 0.667  # "livret", "famille"; "perdu" is not "perte"

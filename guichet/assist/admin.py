@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from guichet.assist.models import AssistSettings, Prediction
 from guichet.assist.queries import QUALITY_DAYS, quality
 from guichet.assist.thresholds import RECOMMENDED, SET_BY_ADMINISTRATOR, Threshold
-from guichet.assist.training import model_status, threshold_for
+from guichet.assist.training import ModelStatus, model_status, threshold_for
 from guichet.core.admin import (
     OrganizationScopedAdmin,
     ReadOnlyAdminMixin,
@@ -48,8 +48,12 @@ def _warn_unusable_models(request: HttpRequest) -> None:
             )
 
 
-def describe_threshold(threshold: Threshold) -> str:
-    """The threshold in use and where it comes from, in a sentence."""
+def describe_threshold(
+    threshold: Threshold, status: ModelStatus, *, model_enabled: bool = True
+) -> str:
+    """The threshold in use and where it comes from, in a sentence; or why none applies."""
+    if not model_enabled or not status.trained or status.error:
+        return _("none: the topic keywords decide, the threshold applies only to a trained model")
     if threshold.source == SET_BY_ADMINISTRATOR:
         return _("%(value)s (set by an administrator)") % {"value": f"{threshold.value:g}"}
     if threshold.source == RECOMMENDED and threshold.point is not None:
@@ -61,7 +65,7 @@ def describe_threshold(threshold: Threshold) -> str:
             "share": round(threshold.point.auto_share * 100),
             "accuracy": round(threshold.point.auto_accuracy * 100),
         }
-    return _("%(value)s (default: no trained model measured yet)") % {
+    return _("%(value)s (default: the model was trained before thresholds were measured)") % {
         "value": f"{threshold.value:g}"
     }
 
@@ -90,7 +94,10 @@ class AssistSettingsAdmin(OrganizationScopedAdmin):
     def threshold_used(self, obj: AssistSettings) -> str:
         if obj.pk is None:
             return "—"
-        return describe_threshold(threshold_for(obj, model_status(obj.organization)))
+        status = model_status(obj.organization)
+        return describe_threshold(
+            threshold_for(obj, status), status, model_enabled=obj.model_enabled
+        )
 
     @admin.display(description=gettext_lazy("model in use"))
     def model_in_use(self, obj: AssistSettings) -> str:
@@ -144,7 +151,12 @@ class AssistSettingsAdmin(OrganizationScopedAdmin):
             "title": _("Triage quality"),
             "days": QUALITY_DAYS,
             "reports": [
-                (report, describe_threshold(report.threshold))
+                (
+                    report,
+                    describe_threshold(
+                        report.threshold, report.status, model_enabled=report.model_enabled
+                    ),
+                )
                 for report in (quality(organization) for organization in _organizations(request))
             ],
             "opts": self.model._meta,

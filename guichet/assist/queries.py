@@ -52,6 +52,7 @@ class Quality:
     confirmed: int
     threshold: Threshold
     target_accuracy: float
+    model_enabled: bool
     topics: list[TopicQuality] = field(default_factory=list)
 
     @property
@@ -101,5 +102,6 @@ def quality(
         confirmed=totals["confirmed"],
         threshold=threshold_for(assist_settings, status),
         target_accuracy=assist_settings.target_accuracy,
+        model_enabled=assist_settings.model_enabled,
         topics=topics,
     )

@@ -15,6 +15,7 @@ Pure functions: the pipeline and the admin pages call them with what they have a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +43,19 @@ class Threshold:
     point: CurvePoint | None = None
 
 
+def _share(value: Any) -> float:
+    """A number between 0 and 1, or ValueError (JSON allows NaN; a share cannot be one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a number: {value!r}")
+    number = float(value)
+    if not (math.isfinite(number) and 0.0 <= number <= 1.0):
+        raise ValueError(f"not between 0 and 1: {value!r}")
+    return number
+
+
 def curve_of(meta: Mapping[str, Any]) -> tuple[CurvePoint, ...]:
-    """The curve stored with a trained model (`triage.json`), () when absent or unreadable."""
+    """The curve stored with a trained model (`triage.json`); () when absent, or when any value
+    is not a number between 0 and 1 (a damaged or edited file: the fallback applies)."""
     quality = meta.get("quality")
     rows = quality.get("auto_routing") if isinstance(quality, Mapping) else None
     if not isinstance(rows, list):
@@ -53,7 +65,9 @@ def curve_of(meta: Mapping[str, Any]) -> tuple[CurvePoint, ...]:
         try:
             points.append(
                 CurvePoint(
-                    float(row["threshold"]), float(row["auto_share"]), float(row["auto_accuracy"])
+                    _share(row["threshold"]),
+                    _share(row["auto_share"]),
+                    _share(row["auto_accuracy"]),
                 )
             )
         except (KeyError, TypeError, ValueError):

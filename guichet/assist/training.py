@@ -143,14 +143,17 @@ def train_organization(
     in_use = threshold_in_use(
         assist_settings.confidence_threshold, assist_settings.target_accuracy, curve_of(meta)
     )
-    meta["threshold"] = {
+    # What applied when the model was trained (the settings may change later: the pipeline and
+    # the admin compute the threshold in use each time, `threshold_for`).
+    meta["threshold_at_training"] = {
         "value": in_use.value,
         "source": in_use.source,
         "target_accuracy": assist_settings.target_accuracy,
     }
     (target / f"{META_FILE}.partial").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    os.replace(partial, target / MODEL_FILE)
+    # The figures first: a process that sees the new model file (its cache key) must find them.
     os.replace(target / f"{META_FILE}.partial", target / META_FILE)
+    os.replace(partial, target / MODEL_FILE)
     return meta
 
 

@@ -10,7 +10,9 @@ are moved back to when it "happened" (`clock.Backdater`).
 
 from __future__ import annotations
 
+import logging
 import random
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -71,6 +73,8 @@ from guichet.organizations.models import (
 __all__ = ["DemoBuilder", "DemoError", "describe_data", "describe_logins"]
 
 SHORT_NAMES = {"villebois": "Mairie de Villebois", "val-ombre": "CC du Val d'Ombre"}
+
+logger = logging.getLogger(__name__)
 
 
 # A step: what happens, how many hours after the previous one (a range), and whether it waits for
@@ -175,20 +179,26 @@ class DemoBuilder:
 
     def _triage_model(self, town: Organization) -> None:
         """Train the town's triage model on the requests just written, as `guichet assist-train`
-        does, so that new requests of the demo are classified by a model of its own history."""
+        does, so that new requests of the demo are classified by a model of its own history.
+        The demo's data is committed by then: a training that fails is reported, never fatal."""
         from guichet.assist.errors import AssistError
-        from guichet.assist.training import train_organization
+        from guichet.assist.training import model_dir, train_organization
 
         try:
             meta = train_organization(town)
         except AssistError as exc:  # NotEnoughHistory with a small --cases
+            # A model left by an earlier demo database would not fit this one.
+            shutil.rmtree(model_dir(town), ignore_errors=True)
             message = f"Triage model: not trained ({exc}).\n"
+        except Exception as exc:  # the demo is kept whatever happens here
+            logger.exception("the demo's triage model could not be trained")
+            message = f"Triage model: not trained ({type(exc).__name__}: {exc}).\n"
         else:
             message = (
                 f"Triage model: trained on {meta['examples']} requests, "
                 f"{meta['topics']} topics (cross-validated accuracy "
                 f"{meta['quality']['accuracy']:.2f}, confidence threshold "
-                f"{meta['threshold']['value']:g}).\n"
+                f"{meta['threshold_at_training']['value']:g}).\n"
             )
         if self.progress is not None:
             self.progress.write(message)

@@ -91,26 +91,36 @@ def rank_templates(
 
     1. the templates of the case's topic: those the search found, in its order, then the others
        (the topic, set by triage or an agent, says more about the request than shared words);
-    2. templates of another topic only when the message shares a term with their *title*
-       (a word met only in a template's body — "livret de famille" among the documents an
-       enrolment template asks for — does not make it an answer);
+    2. templates of another topic only when the message names their subject (`title_match`:
+       terms of their *title*; a word met only in a template's body — "livret de famille" among
+       the documents an enrolment template asks for — does not make it an answer);
     3. general templates (no topic), such as a holding reply.
+
+    Among the templates the search found and that may be offered, those covering less than half
+    as much of the message as the best of them are left out.
     """
-    hits = _relevant(hits)
-    own = [hit for hit in hits if topic and topic in hit.labels]
+    eligible = _relevant(
+        [
+            hit
+            for hit in hits
+            if (topic and topic in hit.labels) or not hit.labels or hit.title_match
+        ]
+    )
+    own = [hit for hit in eligible if topic and topic in hit.labels]
     found = {hit.pk for hit in own}
     own += [hit for hit in of_topic if hit.pk not in found]
-    other = [hit for hit in hits if hit.labels and topic not in hit.labels and hit.title_match]
-    general = [hit for hit in hits if not hit.labels]
+    other = [hit for hit in eligible if hit.labels and topic not in hit.labels]
+    general = [hit for hit in eligible if not hit.labels]
     return own + other + general
 
 
 def rank_articles(hits: list[KnowledgeHit], topic: str) -> list[KnowledgeHit]:
-    """Articles and FAQ entries to offer, best first: only those whose title shares terms with the
-    message (`title_match`), those of the case's topic first. An article that shares only words
-    of its body with the message — a pothole report and a parking-fine article both say "rue" —
-    is noise an agent would have to read to dismiss: better no suggestion than a wrong one."""
-    hits = [hit for hit in _relevant(hits) if hit.title_match]
+    """Articles and FAQ entries to offer, best first: only those whose title the message names
+    (`title_match`), those of the case's topic first, less than half as good as the best of them
+    left out. An article that shares only words of its body with the message — a pothole report
+    and a parking-fine article both say "rue" — is noise an agent would have to read to dismiss:
+    better no suggestion than a wrong one."""
+    hits = _relevant([hit for hit in hits if hit.title_match])
     return sorted(hits, key=lambda hit: not (topic and topic in hit.labels))
 
 

@@ -11,8 +11,9 @@ does that work in a worker so that web processes find the vectors ready.
 
 Three signals come with each hit, computed here rather than from fused scores (reciprocal rank
 fusion gives ranks, not a confidence): `coverage`, the share of the question's French terms
-found in the item, `title_match`, whether the question shares a term with the item's title, and
-`labels`, the item's topics (or theme), used to detect ambiguity and to prefer a case's topic.
+found in the item, `title_match`, whether the question names the item's title (at least two of
+its terms, or all of a shorter title), and `labels`, the item's topics (or theme), used to detect
+ambiguity and to prefer a case's topic.
 """
 
 from __future__ import annotations
@@ -119,9 +120,11 @@ class KnowledgeIndex:
         return terms
 
     def _item_title_terms(self, item: IndexedItem) -> frozenset[str]:
+        """The title's terms as a question's are counted (`question_terms`: without request
+        words such as "information", which a question's terms never hold)."""
         terms = self._title_terms.get(item.key)
         if terms is None:
-            terms = frozenset(analyze(item.title))
+            terms = frozenset(question_terms(item.title))
             self._title_terms[item.key] = terms
         return terms
 

@@ -71,6 +71,20 @@ def test_an_administrator_s_threshold_wins_then_the_recommendation_then_the_fall
         {"quality": {"auto_routing": "no"}},
         {"quality": {"auto_routing": [{"threshold": "x", "auto_share": 1, "auto_accuracy": 1}]}},
         {"quality": {"auto_routing": [{"threshold": 0.5}]}},
+        {
+            "quality": {
+                "auto_routing": [{"threshold": float("nan"), "auto_share": 1, "auto_accuracy": 1}]
+            }
+        },
+        {"quality": {"auto_routing": [{"threshold": -1, "auto_share": 1, "auto_accuracy": 1}]}},
+        {"quality": {"auto_routing": [{"threshold": 5, "auto_share": 1, "auto_accuracy": 1}]}},
+        {"quality": {"auto_routing": [{"threshold": True, "auto_share": 1, "auto_accuracy": 1}]}},
+        {"quality": {"auto_routing": [{"threshold": "0.5", "auto_share": 1, "auto_accuracy": 1}]}},
+        {
+            "quality": {
+                "auto_routing": [{"threshold": 0.5, "auto_share": 1, "auto_accuracy": float("inf")}]
+            }
+        },
     ],
 )
 def test_a_missing_or_damaged_curve_is_no_curve(meta):

@@ -219,8 +219,8 @@ def test_without_a_threshold_set_the_training_s_recommendation_applies(
         0.3,
         0.4,
     ]
-    assert meta["threshold"]["source"] == "recommended"
-    assert meta["threshold"]["target_accuracy"] == 0.8
+    assert meta["threshold_at_training"]["source"] == "recommended"
+    assert meta["threshold_at_training"]["target_accuracy"] == 0.8
     # Only answers of confidence 0.999 reached the target accuracy: this one goes to reception.
     _set_curve(data_dir, [(0.2, 1.0, 0.5), (0.999, 0.1, 0.9)])
     uncertain = _receive(trained, email_inbound).case
@@ -250,3 +250,31 @@ def test_the_quality_page_shows_the_threshold_in_use_and_the_curve(
     )
     assert '<tr aria-current="true"><th scope="row">0.50 <strong>(in use)</strong>' in page
     assert page.count('aria-current="true"') == 1
+
+
+def test_the_quality_page_says_when_no_threshold_applies(trained, client, administrator, data_dir):
+    AssistSettings.objects.create(organization=trained, model_enabled=False)
+    client.force_login(administrator)
+
+    page = client.get(reverse("admin:assist_quality"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert (
+        "Confidence threshold in use: none: the topic keywords decide, the threshold applies "
+        "only to a trained model" in page
+    )
+    assert 'aria-current="true"' not in page  # the curve is shown, no threshold marked
+
+
+def test_the_settings_page_shows_the_threshold_in_use(trained, client, administrator, data_dir):
+    _set_curve(data_dir, [(0.3, 0.8, 0.7), (0.5, 0.6, 0.85)])
+    chosen = AssistSettings.objects.create(organization=trained, confidence_threshold=0.65)
+    client.force_login(administrator)
+    url = reverse("admin:assist_assistsettings_change", args=[chosen.pk])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chosen.confidence_threshold = None
+    chosen.save()
+    unset = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "0.65 (set by an administrator)" in page
+    assert "0.5 (recommended by the last training: 60 % of requests routed automatically" in unset

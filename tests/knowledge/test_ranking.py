@@ -115,3 +115,35 @@ def test_a_polite_question_covers_as_much_as_a_terse_one():
     assert [(hit.pk, hit.coverage) for hit in polite] == [(hit.pk, hit.coverage) for hit in terse]
     assert terse[0].pk == 7
     assert terse[0].coverage == 0.667  # "livret", "famille"; "perdu" is not "perte"
+
+
+def _hit(pk, coverage, labels=(), title_match=False, kind=ARTICLE):
+    from guichet.knowledge.search import KnowledgeHit
+
+    return KnowledgeHit(kind, pk, f"item {pk}", 1.0, coverage, labels, title_match)
+
+
+def test_items_that_may_not_be_offered_do_not_set_the_bar():
+    # The body of item 1 covers the whole message, but its title is not what the message is
+    # about: it is not offered, and must not make item 2 (named by the message) look weak.
+    body_only = _hit(1, 1.0, ("Stationnement",))
+    named = _hit(2, 0.333, ("Stationnement",), title_match=True)
+
+    assert [hit.pk for hit in rank_articles([body_only, named], "")] == [2]
+    body_only_template = _hit(1, 1.0, ("Urbanisme",), kind=TEMPLATE)
+    holding = _hit(3, 0.333, (), kind=TEMPLATE)
+    assert [hit.pk for hit in rank_templates([body_only_template, holding], "Voirie", [])] == [3]
+
+
+def test_request_words_in_a_title_do_not_prevent_a_match():
+    index = KnowledgeIndex(
+        [
+            IndexedItem(TEMPLATE, 1, "Information voirie", "Les travaux de voirie.", ("Voirie",)),
+            IndexedItem(TEMPLATE, 2, "Demande d'information", "Votre demande.", ()),
+        ],
+        retriever_name="bm25-fr",
+    ).build()
+
+    hits = {hit.pk: hit for hit in index.search("Bonjour, des informations sur la voirie ?")}
+
+    assert hits[1].title_match is True

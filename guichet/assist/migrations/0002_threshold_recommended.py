@@ -3,6 +3,22 @@
 import django.core.validators
 from django.db import migrations, models
 
+# The former default. A row holding it was most likely saved for another field (the model switch):
+# nothing records that 0.5 was chosen, so it becomes "unset" and the recommended threshold applies.
+FORMER_DEFAULT = 0.5
+
+
+def unset_former_default(apps, schema_editor):
+    settings = apps.get_model("assist", "AssistSettings")
+    settings.objects.filter(confidence_threshold=FORMER_DEFAULT).update(confidence_threshold=None)
+
+
+def restore_former_default(apps, schema_editor):
+    settings = apps.get_model("assist", "AssistSettings")
+    settings.objects.filter(confidence_threshold__isnull=True).update(
+        confidence_threshold=FORMER_DEFAULT
+    )
+
 
 class Migration(migrations.Migration):
 
@@ -21,4 +37,5 @@ class Migration(migrations.Migration):
             name='confidence_threshold',
             field=models.FloatField(blank=True, default=None, help_text='Between 0 and 1. A request the trained model classifies with a lower confidence goes to the reception department to be sorted by an agent. Leave empty to use the threshold recommended by the last training for the target accuracy below.', null=True, validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)], verbose_name='confidence threshold for automatic routing'),
         ),
+        migrations.RunPython(unset_former_default, restore_former_default),
     ]

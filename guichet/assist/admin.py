@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -54,19 +55,20 @@ def describe_threshold(
     """The threshold in use and where it comes from, in a sentence; or why none applies."""
     if not model_enabled or not status.trained or status.error:
         return _("none: the topic keywords decide, the threshold applies only to a trained model")
+    value = number_format(threshold.value)  # "0,5" in French
     if threshold.source == SET_BY_ADMINISTRATOR:
-        return _("%(value)s (set by an administrator)") % {"value": f"{threshold.value:g}"}
+        return _("%(value)s (set by an administrator)") % {"value": value}
     if threshold.source == RECOMMENDED and threshold.point is not None:
         return _(
             "%(value)s (recommended by the last training: %(share)s %% of requests routed "
             "automatically, %(accuracy)s %% of them with the right topic)"
         ) % {
-            "value": f"{threshold.value:g}",
+            "value": value,
             "share": round(threshold.point.auto_share * 100),
             "accuracy": round(threshold.point.auto_accuracy * 100),
         }
     return _("%(value)s (default: the model was trained before thresholds were measured)") % {
-        "value": f"{threshold.value:g}"
+        "value": value
     }
 
 

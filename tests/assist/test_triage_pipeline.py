@@ -278,3 +278,14 @@ def test_the_settings_page_shows_the_threshold_in_use(trained, client, administr
 
     assert "0.65 (set by an administrator)" in page
     assert "0.5 (recommended by the last training: 60 % of requests routed automatically" in unset
+
+
+def test_the_threshold_is_written_the_french_way_in_french(
+    trained, client, administrator, data_dir
+):
+    _set_curve(data_dir, [(0.3, 0.8, 0.7), (0.5, 0.6, 0.85)])
+    client.force_login(administrator)
+
+    page = client.get(reverse("admin:assist_quality"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Seuil de confiance appliqué : 0,5 (recommandé par le dernier entraînement" in page

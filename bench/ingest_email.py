@@ -10,8 +10,9 @@ file in WAL mode in a temporary folder, or a throwaway `guichet_bench_<pid>` dat
 PostgreSQL server named by --database-url and dropped at the end), migrates it, creates the demo
 town with its departments and topics, then measures two things on the same files:
 
-- the floor: each file read, parsed, and its raw row inserted (an `InboundRecord` with its raw file
-  saved the way `persist_raw` saves it), nothing else;
+- the floor: each file read, parsed, and its raw row inserted (an `InboundRecord` with its raw file,
+  written as `ingest_batch` writes its new messages' — `persist_new_records` — or, with
+  --batch-size 0, as `persist_raw` does), nothing else;
 - the pipeline: each file read, parsed and handed to the product's entry point, which persists it
   raw, identifies the citizen, threads, classifies, routes and acknowledges it
   (`guichet.intake.pipeline.ingest_batch`, B messages per transaction; with --batch-size 0,
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -431,20 +433,44 @@ def _bar(total: int, description: str) -> Any:
 
 def run_floor(files: list[Path], organization: Any, batch_size: int) -> Phase:
     """Parse each file and insert its raw row, nothing else, in transactions of the same size as
-    the pipeline's (one per message when the pipeline calls receive())."""
+    the pipeline's (one per message when the pipeline calls receive()). With batches, the rows
+    are written with the pieces of `ingest_batch`'s `persist_new_records` (the raw files written by
+    a few threads, one insert per batch), in the cheapest order (each file written while the next
+    is parsed, the insert once all are written), without the attachments; one by one otherwise."""
     from django.core.files.base import ContentFile
     from django.db import transaction
     from django.utils import timezone
 
     from guichet.channels.email.parser import parse_email
     from guichet.intake.models import InboundRecord
+    from guichet.intake.pipeline import RawFiles, _new_record
 
     phase = Phase()
     size = batch_size or 1
     sources = _sources(files)
     started = time.perf_counter()
     with _bar(len(files), "floor") as bar:
-        while True:
+        while batch_size:
+            with transaction.atomic():
+                inbounds, records, files = [], [], []
+                for source in itertools.islice(sources, size):
+                    inbound = parse_email(source.raw)
+                    fingerprint = hashlib.sha256(inbound.raw).hexdigest()
+                    record = _new_record(organization, inbound, fingerprint=fingerprint)[0]
+                    # written while the next files are parsed (the cheapest order: the names
+                    # are known before the insert, no update)
+                    files.append(RawFiles([(record, inbound)]))
+                    inbounds.append(inbound)
+                    records.append(record)
+                for written in files:
+                    written.wait()
+                with transaction.atomic():  # as persist_new_records: in a savepoint
+                    InboundRecord.objects.bulk_create(records)
+            phase.messages += len(inbounds)
+            bar.update(len(inbounds))
+            if len(inbounds) < size:
+                break
+        while not batch_size:
             with transaction.atomic():
                 count = 0
                 for source in sources:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,11 +102,41 @@ def check_repeat_contact_on_commit(case: Case, previous_inbound_at: datetime | N
         return
 
     def enqueue() -> None:
+        held = _HELD_CASES.get()
+        if held is not None:
+            held.append(case.pk)
+            return
         from guichet.cases.tasks import check_repeat_contact_task
 
         check_repeat_contact_task.enqueue(case.pk)
 
     transaction.on_commit(enqueue)
+
+
+# The cases to check, committed inside `checking_repeats_together()`, waiting for its end.
+_HELD_CASES: ContextVar[list[int] | None] = ContextVar("repeat_checks_held", default=None)
+
+
+@contextmanager
+def checking_repeats_together() -> Iterator[None]:
+    """Within: the checks whose transaction commits are held, then queued in one
+    `check_repeat_contacts_task` when the block ends (even if it ends with an error: they are
+    committed), each case once. Wrap it around the transaction (a batch of the inbound
+    pipeline); a block opened inside another one joins it. A check registered in a savepoint
+    rolled back is dropped with Django's other callbacks."""
+    if _HELD_CASES.get() is not None:
+        yield
+        return
+    held: list[int] = []
+    token = _HELD_CASES.set(held)
+    try:
+        yield
+    finally:
+        _HELD_CASES.reset(token)
+        if held:
+            from guichet.cases.tasks import check_repeat_contacts_task
+
+            check_repeat_contacts_task.enqueue(list(dict.fromkeys(held)))
 
 
 @dataclass(frozen=True)

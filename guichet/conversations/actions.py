@@ -336,13 +336,13 @@ def schedule_delivery(message: Message) -> None:
 
 def schedule_deliveries(messages: Sequence[Message]) -> None:
     """`schedule_delivery` for many messages written together (a batch of the inbound pipeline).
-    When the task backend keeps tasks in the database, they are queued together once the
-    transaction commits, in one transaction of their own (one commit instead of one per task;
-    a task lost to an error there is picked up by `retry_deliveries_task`). Tasks run in process
-    (the immediate backend) are run one by one, as `schedule_delivery` runs them."""
+    When the task backend keeps tasks in the database, they are queued once the transaction
+    commits as one `deliver_messages_task` carrying their ids (one row instead of one per
+    message; a task lost to an error there is picked up by `retry_deliveries_task`). Tasks run
+    in process (the immediate backend) are run one by one, as `schedule_delivery` runs them."""
     from django_tasks.backends.immediate import ImmediateBackend
 
-    from guichet.conversations.tasks import deliver_message_task
+    from guichet.conversations.tasks import deliver_message_task, deliver_messages_task
 
     message_ids = [m.pk for m in messages]
     if not message_ids:
@@ -352,12 +352,7 @@ def schedule_deliveries(messages: Sequence[Message]) -> None:
             transaction.on_commit(partial(deliver_message_task.enqueue, message_id))
         return
 
-    def enqueue() -> None:
-        with transaction.atomic():
-            for message_id in message_ids:
-                deliver_message_task.enqueue(message_id)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(partial(deliver_messages_task.enqueue, message_ids))
 
 
 def record_inbound_message(

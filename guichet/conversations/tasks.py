@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
 
 from guichet.conversations.delivery import deliver, due_deliveries
+
+logger = logging.getLogger(__name__)
 
 
 @task(queue_name="email")
 def deliver_message_task(message_id: int) -> str:
     receipt = deliver(message_id)
     return receipt.status if receipt else "skipped"
+
+
+@task(queue_name="email")
+def deliver_messages_task(message_ids: list[int]) -> list[str]:
+    """`deliver_message_task` for the messages of one batch of the inbound pipeline (its
+    acknowledgements), one after the other. A message whose delivery raises does not keep the
+    others from theirs: the error is logged and raised once all were tried (the message stays
+    queued: `retry_deliveries_task` tries it again)."""
+    statuses: list[str] = []
+    failed: Exception | None = None
+    for message_id in message_ids:
+        try:
+            statuses.append(deliver_message_task.call(message_id))
+        except Exception as exc:
+            logger.exception("message %s not delivered", message_id)
+            statuses.append("error")
+            failed = failed or exc
+    if failed is not None:
+        raise failed
+    return statuses
 
 
 @task()

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Case as When_
 from django.db.models import Model, Value, When
 from django.utils import timezone
@@ -150,7 +150,68 @@ def _reserve(model: type[Model], count: int) -> list[int]:
     return list(range(last - count + 1, last + 1))
 
 
-def _update_rows(model: type[Model], objs: list[Model], fields: list[str]) -> None:
+# Fields whose value of this exact type is what the database driver is given as it is:
+# `get_db_prep_save` returns it unchanged (skipped: a third of the inserts' time). Exact classes
+# only, so that a subclass preparing its values otherwise (an encrypted field) is never skipped.
+_PLAIN_TYPES: dict[type[Any], type[Any]] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.SlugField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+}
+
+
+def insert_rows(model: type[Model], objs: Sequence[Model]) -> None:
+    """`bulk_create` for a batch's new rows: one `INSERT` run for all of them (`executemany`),
+    each value prepared as `bulk_create` prepares it (`pre_save`, `get_db_prep_save`), without
+    compiling a statement with a placeholder per value (half the time of a batch's inserts went
+    there). Rows with an id (reserved by the store) are written with it; rows without get theirs
+    from the database and are not told it (none is read again: the timeline events, the triage
+    predictions). No signal is sent, as with `bulk_create`."""
+    with_pk = [obj for obj in objs if obj.pk is not None]
+    without_pk = [obj for obj in objs if obj.pk is None]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    for rows, skip_pk in ((with_pk, False), (without_pk, True)):
+        if not rows:
+            continue
+        fields: list[Any] = [
+            f for f in meta.concrete_fields if not f.generated and not (skip_pk and f.primary_key)
+        ]
+        for row in rows:
+            # as `bulk_create`: a related object given before it had its id lends it now
+            unsaved: Any = row  # (a private method the stubs do not declare)
+            unsaved._prepare_related_fields_for_save(operation_name="bulk_create")
+        plain = [_PLAIN_TYPES.get(type(f)) for f in fields]
+        values = [
+            [
+                value
+                if type(value := f.pre_save(obj, True)) is kind
+                else f.get_db_prep_save(value, connection)
+                for f, kind in zip(fields, plain, strict=True)
+            ]
+            for obj in rows
+        ]
+        columns = ", ".join(quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 — names only
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, values)
+        for obj in rows:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+
+def update_rows(model: type[Model], objs: Sequence[Model], fields: list[str]) -> None:
     """Store `fields` of `objs`: one `UPDATE ... WHERE id = %s` run for all of them
     (`executemany`). Django's `bulk_update` writes one statement with a `CASE WHEN` per field
     and row, whose compilation costs more than the rows it saves for a batch's hundred rows."""
@@ -653,16 +714,13 @@ class BatchStore:
             block.write()
         self._ids.give_back()
         for created, rows in self._new.items():
-            if rows:
-                manager: Any = created._default_manager
-                manager.bulk_create(rows)
-        if self._predictions:
-            Prediction.objects.bulk_create(self._predictions)
+            insert_rows(created, rows)
+        insert_rows(Prediction, self._predictions)
         by_fields: dict[tuple[type[Model], frozenset[str]], list[Model]] = defaultdict(list)
         for (model, _pk), (obj, fields) in self._changed.items():
             by_fields[(model, fields)].append(obj)
         for (model, fields), objs in by_fields.items():
-            _update_rows(model, objs, sorted(fields))
+            update_rows(model, objs, sorted(fields))
         if self._links:
             Attachment.objects.filter(
                 inbound_record_id__in=[record_id for record_id, _m in self._links],
@@ -673,7 +731,7 @@ class BatchStore:
                 )
             )
         if self._records:
-            _update_rows(InboundRecord, list(self._records.values()), PROCESSED_FIELDS)
+            update_rows(InboundRecord, list(self._records.values()), PROCESSED_FIELDS)
         schedule_deliveries(self._deliveries)
         self._forget()
         self.commit()

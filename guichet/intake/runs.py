@@ -93,6 +93,9 @@ class _Batch:
     - each organization's `_Setup`, read at its first use: a change made by an administrator is
       seen from the next batch on;
     - the identifiers known to have no record yet, each used once (its message creates it);
+    - `persisted`: the records of the batch's new messages, inserted together before the first
+      is processed (`persist_new_records`), by message (`id()` of its `InboundMessage`), each
+      taken once;
     - with `defer_events`, the timeline events of the processed messages, written together when
       the batch ends (nothing reads them before);
     - with `memory`, the `BatchStore` the messages are processed in (rows written together when
@@ -102,6 +105,7 @@ class _Batch:
     def __init__(self, *, defer_events: bool = False, memory: BatchStore | None = None) -> None:
         self._setups: dict[int, _Setup] = {}
         self.unknown_ids: set[tuple[str, str]] = set()
+        self.persisted: dict[int, InboundRecord] = {}
         self.defer_events = defer_events
         self.events: list[CaseEvent] = []
         self.memory = memory
@@ -113,5 +117,7 @@ class _Batch:
         return setup
 
     def write_events(self) -> None:
-        CaseEvent.objects.bulk_create(self.events)
+        from guichet.intake.batch import insert_rows
+
+        insert_rows(CaseEvent, self.events)
         self.events = []

@@ -12,7 +12,9 @@ transaction is IMMEDIATE: writers are serialised, and the same checks run alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -183,16 +185,50 @@ def enqueue_case(case: Case) -> RoutingItem | None:
     )
 
 
+# The new cases committed inside `enqueuing_cases_together()`, waiting for its end.
+_HELD_CASES: ContextVar[list[int] | None] = ContextVar("routing_cases_held", default=None)
+
+
 def enqueue_case_on_commit(case: Case) -> None:
-    """The inbound pipeline's hook: once the new case is committed, it gets its routing item."""
+    """The inbound pipeline's hook: once the new case is committed, it gets its routing item
+    (`enqueue_case_task`; inside `enqueuing_cases_together()`, with the others of the block).
+    A case whose savepoint or transaction is rolled back is never enqueued: Django drops the
+    callbacks registered inside it."""
 
     def enqueue() -> None:
-        if case.pk is not None:
-            from guichet.routing.tasks import enqueue_case_task
+        if case.pk is None:
+            return
+        held = _HELD_CASES.get()
+        if held is not None:
+            held.append(case.pk)
+            return
+        from guichet.routing.tasks import enqueue_case_task
 
-            enqueue_case_task.enqueue(case.pk)
+        enqueue_case_task.enqueue(case.pk)
 
     transaction.on_commit(enqueue)
+
+
+@contextmanager
+def enqueuing_cases_together() -> Iterator[None]:
+    """Within: the new cases whose transaction commits are held, then queued in one
+    `enqueue_cases_task` when the block ends (even if it ends with an error: they are
+    committed) — one task row instead of one per case. Wrap it around the transaction (a batch
+    of the inbound pipeline); a block opened inside another one joins it. Callbacks run after
+    the block (a transaction still open when it ends) queue their case alone, as outside."""
+    if _HELD_CASES.get() is not None:
+        yield
+        return
+    held: list[int] = []
+    token = _HELD_CASES.set(held)
+    try:
+        yield
+    finally:
+        _HELD_CASES.reset(token)
+        if held:
+            from guichet.routing.tasks import enqueue_cases_task
+
+            enqueue_cases_task.enqueue(list(dict.fromkeys(held)))
 
 
 def dispatch_on_commit(organization_id: int) -> None:

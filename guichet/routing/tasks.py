@@ -3,11 +3,15 @@ workers running it at once, assigns nothing twice (see guichet/routing/actions.p
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
 
 from guichet.cases.models import Case
 from guichet.routing import actions
 from guichet.routing.models import AgentPresence, ItemState, PresenceState, RoutingItem
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -19,6 +23,30 @@ def dispatch_items_task(organization_id: int) -> int:
 @task()
 def enqueue_case_task(case_id: int) -> int | None:
     """A routed request gets its routing item (the inbound pipeline's hook)."""
+    return _enqueue_case(case_id)
+
+
+@task()
+def enqueue_cases_task(case_ids: list[int]) -> list[int | None]:
+    """`enqueue_case_task` for the new requests of one batch of the inbound pipeline, one after
+    the other. A case that fails does not keep the others from their items: the error is logged
+    and raised once all were tried (the safety net, `assign_waiting_items_task`, enqueues what
+    is left)."""
+    items: list[int | None] = []
+    failed: Exception | None = None
+    for case_id in case_ids:
+        try:
+            items.append(_enqueue_case(case_id))
+        except Exception as exc:
+            logger.exception("routing item of case %s not created", case_id)
+            items.append(None)
+            failed = failed or exc
+    if failed is not None:
+        raise failed
+    return items
+
+
+def _enqueue_case(case_id: int) -> int | None:
     case = (
         Case.objects.select_related("organization", "department", "topic")
         .filter(pk=case_id)

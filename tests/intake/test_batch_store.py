@@ -427,24 +427,25 @@ def test_queries_per_batch_are_pinned(town, email_inbound):
         )
 
     ingest_batch(town, [new(99)])  # (the year's reference counter exists from now on)
-    # Then the queries are a fixed number per batch plus five per message: the raw record
-    # (savepoint, insert, release) and the savepoint its processing runs in (opened, released)
+    # Then the queries are a fixed number per batch plus two per message: the savepoint its
+    # processing runs in (opened, released)
     # (in batches small enough for one insert per table: SQLite takes 999 parameters a statement)
     four_new = _queries(town, [new(n) for n in range(4)])
     eight_new = _queries(town, [new(n) for n in range(4, 12)])
-    assert len(eight_new) - len(four_new) == 4 * 5
-    # the batch's own: its savepoint (2), new identifiers, contact points, recent
-    # acknowledgements, ids reserved (citizen, case, conversation, message), the reference
-    # counter locked and moved on (2), departments and topics (2), one insert per table (5: the
-    # acknowledgements with the messages), records updated, timeline events inserted, the
-    # triage settings read and the triage predictions inserted (2, guichet.intake.triage)
-    assert len(four_new) == 4 * 5 + 22
+    assert len(eight_new) - len(four_new) == 4 * 2
+    # the batch's own: its savepoint (2), new identifiers, the raw records inserted together in
+    # a savepoint (3) and their raw files' names stored once written (1), contact points, recent acknowledgements, ids reserved (citizen, case,
+    # conversation, message), the reference counter locked and moved on (2), departments and
+    # topics (2), one insert per table (5: the acknowledgements with the messages), records
+    # updated, timeline events inserted, the triage settings read and the triage predictions
+    # inserted (2, guichet.intake.triage)
+    assert len(four_new) == 4 * 2 + 26
     # replies: the cases their headers name, their citizens' recent cases and their
     # conversations (4 reads) instead of ids, counter and setup; one insert (their messages) and
     # four updates (contact points seen, conversations, cases, records); on SQLite, the message
     # ids reserved for acknowledgements that were not written are given back (1)
     eight_replies = _queries(town, [reply(n) for n in range(4, 12)])
-    assert len(eight_replies) == 8 * 5 + 16 + (connection.vendor == "sqlite")
+    assert len(eight_replies) == 8 * 2 + 20 + (connection.vendor == "sqlite")
     assert Message.objects.filter(in_reply_to__startswith="new").count() == 13 + 8
 
 

@@ -135,7 +135,9 @@ def test_citizen_writes_agent_answers_citizen_replies_and_it_threads(
     case.refresh_from_db()
     assert case.status == "open"
     directions = list(
-        Message.objects.filter(case=case).order_by("pk").values_list("direction", "is_automatic")
+        Message.objects.filter(case=case)
+        .order_by("created_at", "pk")
+        .values_list("direction", "is_automatic")
     )
     assert directions == [
         (Direction.INBOUND, False),

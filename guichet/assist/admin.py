@@ -83,14 +83,7 @@ class AssistSettingsAdmin(OrganizationScopedAdmin):
         "model_in_use",
     ]
     readonly_fields = ["threshold_used", "model_in_use"]
-    fields = [
-        "organization",
-        "model_enabled",
-        "confidence_threshold",
-        "target_accuracy",
-        "threshold_used",
-        "model_in_use",
-    ]
+    fields = list(list_display)  # the same, in the same order
 
     @admin.display(description=gettext_lazy("threshold in use"))
     def threshold_used(self, obj: AssistSettings) -> str:

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +29,7 @@ from django.utils import timezone
 from guichet.cases.actions import append_event
 from guichet.cases.models import Case, CaseEvent
 from guichet.conversations.models import Direction, Message
+from guichet.core.batching import HeldIds
 from guichet.insights import kpis
 from guichet.organizations.models import Organization
 
@@ -102,9 +102,7 @@ def check_repeat_contact_on_commit(case: Case, previous_inbound_at: datetime | N
         return
 
     def enqueue() -> None:
-        held = _HELD_CASES.get()
-        if held is not None:
-            held.append(case.pk)
+        if _CHECKS.hold(case.pk):
             return
         from guichet.cases.tasks import check_repeat_contact_task
 
@@ -113,30 +111,21 @@ def check_repeat_contact_on_commit(case: Case, previous_inbound_at: datetime | N
     transaction.on_commit(enqueue)
 
 
+def _queue_checks(case_ids: list[int]) -> None:
+    from guichet.cases.tasks import check_repeat_contacts_task
+
+    check_repeat_contacts_task.enqueue(case_ids)
+
+
 # The cases to check, committed inside `checking_repeats_together()`, waiting for its end.
-_HELD_CASES: ContextVar[list[int] | None] = ContextVar("repeat_checks_held", default=None)
+_CHECKS = HeldIds("repeat_checks_held", _queue_checks)
 
 
-@contextmanager
-def checking_repeats_together() -> Iterator[None]:
+def checking_repeats_together() -> AbstractContextManager[None]:
     """Within: the checks whose transaction commits are held, then queued in one
-    `check_repeat_contacts_task` when the block ends (even if it ends with an error: they are
-    committed), each case once. Wrap it around the transaction (a batch of the inbound
-    pipeline); a block opened inside another one joins it. A check registered in a savepoint
-    rolled back is dropped with Django's other callbacks."""
-    if _HELD_CASES.get() is not None:
-        yield
-        return
-    held: list[int] = []
-    token = _HELD_CASES.set(held)
-    try:
-        yield
-    finally:
-        _HELD_CASES.reset(token)
-        if held:
-            from guichet.cases.tasks import check_repeat_contacts_task
-
-            check_repeat_contacts_task.enqueue(list(dict.fromkeys(held)))
+    `check_repeat_contacts_task` when the block ends, each case once (`HeldIds.together`). Wrap
+    it around the transaction (a batch of the inbound pipeline)."""
+    return _CHECKS.together()
 
 
 @dataclass(frozen=True)

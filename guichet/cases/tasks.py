@@ -7,6 +7,7 @@ import logging
 from django_tasks import task
 
 from guichet.cases.repeats import check_repeat_contact
+from guichet.core.batching import each_id
 
 logger = logging.getLogger(__name__)
 
@@ -22,15 +23,10 @@ def check_repeat_contacts_task(case_ids: list[int]) -> list[bool]:
     """`check_repeat_contact_task` for the requests one batch of the inbound pipeline wrote to,
     one after the other. A case that fails does not keep the others from their check: the error
     is logged and raised once all were tried."""
-    flagged: list[bool] = []
-    failed: Exception | None = None
-    for case_id in case_ids:
-        try:
-            flagged.append(check_repeat_contact(case_id) is not None)
-        except Exception as exc:
-            logger.exception("repeat contacts of case %s not checked", case_id)
-            flagged.append(False)
-            failed = failed or exc
-    if failed is not None:
-        raise failed
-    return flagged
+    return each_id(
+        case_ids,
+        lambda case_id: check_repeat_contact(case_id) is not None,
+        False,
+        logger=logger,
+        what="the repeat-contact check",
+    )

@@ -7,6 +7,7 @@ import logging
 from django_tasks import task
 
 from guichet.conversations.delivery import deliver, due_deliveries
+from guichet.core.batching import each_id
 
 logger = logging.getLogger(__name__)
 
@@ -23,18 +24,9 @@ def deliver_messages_task(message_ids: list[int]) -> list[str]:
     acknowledgements), one after the other. A message whose delivery raises does not keep the
     others from theirs: the error is logged and raised once all were tried (the message stays
     queued: `retry_deliveries_task` tries it again)."""
-    statuses: list[str] = []
-    failed: Exception | None = None
-    for message_id in message_ids:
-        try:
-            statuses.append(deliver_message_task.call(message_id))
-        except Exception as exc:
-            logger.exception("message %s not delivered", message_id)
-            statuses.append("error")
-            failed = failed or exc
-    if failed is not None:
-        raise failed
-    return statuses
+    return each_id(
+        message_ids, deliver_message_task.call, "error", logger=logger, what="the delivery"
+    )
 
 
 @task()

@@ -12,9 +12,8 @@ transaction is IMMEDIATE: writers are serialised, and the same checks run alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from guichet.cases.actions import CaseAccessDenied, CaseActionError, append_event, do_assign_case
 from guichet.cases.lifecycle import Status
 from guichet.cases.models import Case, EventKind, Priority
+from guichet.core.batching import HeldIds
 from guichet.core.scopes import access_scope
 from guichet.routing.assignment import Decision, assign_waiting, next_item_for
 from guichet.routing.context import LoadedContext, load_context, settings_for
@@ -185,8 +185,14 @@ def enqueue_case(case: Case) -> RoutingItem | None:
     )
 
 
+def _queue_new_cases(case_ids: list[int]) -> None:
+    from guichet.routing.tasks import enqueue_cases_task
+
+    enqueue_cases_task.enqueue(case_ids)
+
+
 # The new cases committed inside `enqueuing_cases_together()`, waiting for its end.
-_HELD_CASES: ContextVar[list[int] | None] = ContextVar("routing_cases_held", default=None)
+_NEW_CASES = HeldIds("routing_cases_held", _queue_new_cases)
 
 
 def enqueue_case_on_commit(case: Case) -> None:
@@ -198,9 +204,7 @@ def enqueue_case_on_commit(case: Case) -> None:
     def enqueue() -> None:
         if case.pk is None:
             return
-        held = _HELD_CASES.get()
-        if held is not None:
-            held.append(case.pk)
+        if _NEW_CASES.hold(case.pk):
             return
         from guichet.routing.tasks import enqueue_case_task
 
@@ -209,26 +213,12 @@ def enqueue_case_on_commit(case: Case) -> None:
     transaction.on_commit(enqueue)
 
 
-@contextmanager
-def enqueuing_cases_together() -> Iterator[None]:
+def enqueuing_cases_together() -> AbstractContextManager[None]:
     """Within: the new cases whose transaction commits are held, then queued in one
-    `enqueue_cases_task` when the block ends (even if it ends with an error: they are
-    committed) — one task row instead of one per case. Wrap it around the transaction (a batch
-    of the inbound pipeline); a block opened inside another one joins it. Callbacks run after
-    the block (a transaction still open when it ends) queue their case alone, as outside."""
-    if _HELD_CASES.get() is not None:
-        yield
-        return
-    held: list[int] = []
-    token = _HELD_CASES.set(held)
-    try:
-        yield
-    finally:
-        _HELD_CASES.reset(token)
-        if held:
-            from guichet.routing.tasks import enqueue_cases_task
-
-            enqueue_cases_task.enqueue(list(dict.fromkeys(held)))
+    `enqueue_cases_task` when the block ends (`HeldIds.together`) — one task row instead of one
+    per case. Wrap it around the transaction (a batch of the inbound pipeline). Callbacks run
+    after the block (a transaction still open when it ends) queue their case alone, as outside."""
+    return _NEW_CASES.together()
 
 
 def dispatch_on_commit(organization_id: int) -> None:

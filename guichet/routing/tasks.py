@@ -8,6 +8,7 @@ import logging
 from django_tasks import task
 
 from guichet.cases.models import Case
+from guichet.core.batching import each_id
 from guichet.routing import actions
 from guichet.routing.models import AgentPresence, ItemState, PresenceState, RoutingItem
 
@@ -32,18 +33,7 @@ def enqueue_cases_task(case_ids: list[int]) -> list[int | None]:
     the other. A case that fails does not keep the others from their items: the error is logged
     and raised once all were tried (the safety net, `assign_waiting_items_task`, enqueues what
     is left)."""
-    items: list[int | None] = []
-    failed: Exception | None = None
-    for case_id in case_ids:
-        try:
-            items.append(_enqueue_case(case_id))
-        except Exception as exc:
-            logger.exception("routing item of case %s not created", case_id)
-            items.append(None)
-            failed = failed or exc
-    if failed is not None:
-        raise failed
-    return items
+    return each_id(case_ids, _enqueue_case, None, logger=logger, what="the routing item")
 
 
 def _enqueue_case(case_id: int) -> int | None:

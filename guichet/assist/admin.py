@@ -13,8 +13,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guichet.assist.curve_chart import CurveChart, curve_chart
 from guichet.assist.models import AssistSettings, Prediction
-from guichet.assist.queries import QUALITY_DAYS, quality
+from guichet.assist.queries import QUALITY_DAYS, Quality, quality
 from guichet.assist.thresholds import RECOMMENDED, SET_BY_ADMINISTRATOR, Threshold
 from guichet.assist.training import ModelStatus, model_status, threshold_for
 from guichet.core.admin import (
@@ -72,18 +73,33 @@ def describe_threshold(
     }
 
 
+def _applies(report: Quality) -> bool:
+    return report.model_enabled and report.status.trained and not report.status.error
+
+
+def _report_view(report: Quality) -> tuple[Quality, str, CurveChart]:
+    """A report with its threshold in a sentence and its curve as a chart."""
+    text = describe_threshold(report.threshold, report.status, model_enabled=report.model_enabled)
+    in_use = report.threshold.value if _applies(report) else None
+    return report, text, curve_chart(report.status.curve, report.target_accuracy, in_use)
+
+
+# The settings' columns in the list and fields on the page, in the same order.
+_SETTINGS_COLUMNS = (
+    "organization",
+    "model_enabled",
+    "confidence_threshold",
+    "target_accuracy",
+    "threshold_used",
+    "model_in_use",
+)
+
+
 @admin.register(AssistSettings)
 class AssistSettingsAdmin(OrganizationScopedAdmin):
-    list_display = [
-        "organization",
-        "model_enabled",
-        "confidence_threshold",
-        "target_accuracy",
-        "threshold_used",
-        "model_in_use",
-    ]
+    list_display = _SETTINGS_COLUMNS
     readonly_fields = ["threshold_used", "model_in_use"]
-    fields = list(list_display)  # the same, in the same order
+    fields = _SETTINGS_COLUMNS
 
     @admin.display(description=gettext_lazy("threshold in use"))
     def threshold_used(self, obj: AssistSettings) -> str:
@@ -146,13 +162,7 @@ class AssistSettingsAdmin(OrganizationScopedAdmin):
             "title": _("Triage quality"),
             "days": QUALITY_DAYS,
             "reports": [
-                (
-                    report,
-                    describe_threshold(
-                        report.threshold, report.status, model_enabled=report.model_enabled
-                    ),
-                )
-                for report in (quality(organization) for organization in _organizations(request))
+                _report_view(quality(organization)) for organization in _organizations(request)
             ],
             "opts": self.model._meta,
         }

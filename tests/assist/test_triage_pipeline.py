@@ -250,6 +250,10 @@ def test_the_quality_page_shows_the_threshold_in_use_and_the_curve(
     )
     assert '<tr aria-current="true"><th scope="row">0.50 <strong>(in use)</strong>' in page
     assert page.count('aria-current="true"') == 1
+    # the same curve as a chart: three pairs of bars, the threshold in use in bold
+    assert '<svg role="img" aria-labelledby="curve-title-' in page
+    assert page.count('fill="#1d4f91"></rect>') == 3
+    assert 'font-weight="bold">0.50</text>' in page
 
 
 def test_the_quality_page_says_when_no_threshold_applies(trained, client, administrator, data_dir):

@@ -3,7 +3,8 @@
     .venv/bin/python tools/screenshots.py [BASE_URL]
 
 Signs in as the demo's État civil agent, opens the queue and the busiest case; as the supervisor,
-the wallboard; on the portal, the request form and the assistant answering a question.
+the wallboard; on the portal, the request form and the assistant answering a question; as the town's
+administrator, the triage quality page.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ SHOTS = (
     "wallboard.png",
     "portal-request.png",
     "portal-assistant.png",
+    "triage-quality.png",
 )
 
 
@@ -66,6 +68,13 @@ def main() -> int:
         portal.locator("form:has([name=question]) button[type=submit]").click()
         portal.wait_for_selector(".turn-assistant", timeout=60_000)
         portal.screenshot(path=OUT / "portal-assistant.png")
+        admin = browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        admin.goto(f"{base}/admin/login/?next=/admin/assist/assistsettings/quality/")
+        admin.fill("#id_username", "mairie.admin")
+        admin.fill("#id_password", PASSWORD)
+        admin.click("input[type=submit]")
+        admin.wait_for_url("**/quality/")
+        admin.screenshot(path=OUT / "triage-quality.png")
         browser.close()
     for name in SHOTS:
         sys.stdout.write(f"{OUT / name}\n")

@@ -122,7 +122,7 @@ def ingest_batch(
     (`guichet.intake.batch`), which reads what the batch needs in a few queries and writes the
     new rows per table when the batch ends; otherwise on the database, one statement at a time.
     """
-    from guichet.routing.actions import enqueuing_cases_together
+    from guichet.routing.hooks import enqueuing_cases_together
 
     inbound_list = list(inbounds)
     memory = BatchStore(organization, inbound_list) if in_memory and supported() else None

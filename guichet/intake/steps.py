@@ -331,7 +331,7 @@ def _route(run: _Run) -> None:
         rule=decision.rule,
         store=run.store,
     )
-    from guichet.routing.actions import enqueue_case_on_commit
+    from guichet.routing.hooks import enqueue_case_on_commit
 
     enqueue_case_on_commit(run.case)  # its routing item, once committed (guichet.routing)
     run.note(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,6 @@ from django.utils.translation import gettext as _
 from guichet.cases.actions import CaseAccessDenied, CaseActionError, append_event, do_assign_case
 from guichet.cases.lifecycle import Status
 from guichet.cases.models import Case, EventKind, Priority
-from guichet.core.batching import HeldIds
 from guichet.core.scopes import access_scope
 from guichet.routing.assignment import Decision, assign_waiting, next_item_for
 from guichet.routing.context import LoadedContext, load_context, settings_for
@@ -183,42 +181,6 @@ def enqueue_case(case: Case) -> RoutingItem | None:
         priority=case.priority,
         due_at=case.due_at,
     )
-
-
-def _queue_new_cases(case_ids: list[int]) -> None:
-    from guichet.routing.tasks import enqueue_cases_task
-
-    enqueue_cases_task.enqueue(case_ids)
-
-
-# The new cases committed inside `enqueuing_cases_together()`, waiting for its end.
-_NEW_CASES = HeldIds("routing_cases_held", _queue_new_cases)
-
-
-def enqueue_case_on_commit(case: Case) -> None:
-    """The inbound pipeline's hook: once the new case is committed, it gets its routing item
-    (`enqueue_case_task`; inside `enqueuing_cases_together()`, with the others of the block).
-    A case whose savepoint or transaction is rolled back is never enqueued: Django drops the
-    callbacks registered inside it."""
-
-    def enqueue() -> None:
-        if case.pk is None:
-            return
-        if _NEW_CASES.hold(case.pk):
-            return
-        from guichet.routing.tasks import enqueue_case_task
-
-        enqueue_case_task.enqueue(case.pk)
-
-    transaction.on_commit(enqueue)
-
-
-def enqueuing_cases_together() -> AbstractContextManager[None]:
-    """Within: the new cases whose transaction commits are held, then queued in one
-    `enqueue_cases_task` when the block ends (`HeldIds.together`) — one task row instead of one
-    per case. Wrap it around the transaction (a batch of the inbound pipeline). Callbacks run
-    after the block (a transaction still open when it ends) queue their case alone, as outside."""
-    return _NEW_CASES.together()
 
 
 def dispatch_on_commit(organization_id: int) -> None:

@@ -25,7 +25,7 @@ from guichet.intake.batch import insert_rows
 from guichet.intake.models import InboundRecord, RecordStatus
 from guichet.intake.pipeline import ingest_batch, persist_new_records, receive
 from guichet.routing import tasks as routing_tasks
-from guichet.routing.actions import enqueue_case_on_commit, enqueuing_cases_together
+from guichet.routing.hooks import enqueue_case_on_commit, enqueuing_cases_together
 from guichet.routing.models import RoutingItem
 from tests.factories import CaseFactory, CitizenFactory
 

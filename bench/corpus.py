@@ -27,13 +27,21 @@ Predicting needs what the pipeline knows: the case references and ids, given in 
 database (`ORGANIZATION_PK`, references counted from 1 in the current year), the signed reply
 addresses (`SECRET_KEY` set by the benchmark) and the topic the keyword classifier finds (run here
 on the parsed message, exactly as the pipeline runs it).
+
+The mailbox is the demo town's by default. `Town.numbered(k)` is the k-th of several towns set up
+alike (the same departments and topics) with addresses, slug and reference prefix of their own, as
+the benchmark's parallel mode creates them (town k gets primary key k). Several mailboxes ingested
+at once interleave their case ids, which the reply addresses carry: their corpora are written with
+`token_case_offset`, so that those addresses name, validly signed, a case id no case has; such an
+answer is then threaded by its References header (which names the citizen's first message), as
+the Outlook answers are.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.charset import QP, Charset
 from email.header import Header
@@ -56,6 +64,7 @@ from guichet.channels.email.addresses import reply_address
 from guichet.channels.email.parser import parse_email
 from guichet.conversations.models import Channel
 from guichet.demo import content
+from guichet.demo.content import DepartmentSpec, OrganizationSpec
 from guichet.demo.planning import Person, Plan, Planner
 from guichet.demo.town import VILLEBOIS_REQUESTS
 from guichet.organizations.models import Topic
@@ -140,6 +149,59 @@ class _Case:
     references: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Town:
+    """Whose mailbox is written: the organization (addresses, slug, reference prefix), its
+    departments' addresses, the primary key the benchmark gives it (signed reply addresses carry
+    it), and what is added to a case's number to make the case id a reply address names (0: the
+    case ids are the numbers, as on a fresh database with one mailbox)."""
+
+    organization: OrganizationSpec = ORGANIZATION
+    departments: tuple[DepartmentSpec, ...] = content.VILLEBOIS_DEPARTMENTS
+    pk: int = ORGANIZATION_PK
+    token_case_offset: int = 0
+
+    @classmethod
+    def numbered(cls, number: int, *, token_case_offset: int = 0) -> Town:
+        """The `number`-th town (1 to 26) set up like the demo town: the first is the demo town
+        itself, the others `villebois-<n>` with `@villebois-<n>.fr` addresses and the prefix
+        VIL<letter> (VILB, VILC...)."""
+        if not 1 <= number <= 26:
+            raise ValueError(f"towns are numbered from 1 to 26, not {number}")
+        if number == 1:
+            return cls(pk=1, token_case_offset=token_case_offset)
+
+        def moved(address: str) -> str:
+            local, _, domain = address.partition("@")
+            name, _, tld = domain.rpartition(".")
+            return f"{local}@{name}-{number}.{tld}"
+
+        organization = replace(
+            ORGANIZATION,
+            name=f"{ORGANIZATION.name} {number}",
+            slug=f"{ORGANIZATION.slug}-{number}",
+            reference_prefix=ORGANIZATION.reference_prefix + chr(ord("A") + number - 1),
+            email_address=moved(ORGANIZATION.email_address),
+        )
+        departments = tuple(
+            replace(d, email_address=moved(d.email_address)) for d in content.VILLEBOIS_DEPARTMENTS
+        )
+        return cls(organization, departments, number, token_case_offset)
+
+    def describe(self) -> dict[str, Any]:
+        """As recorded in the manifest (a corpus is only valid for the town it was written for)."""
+        return {
+            "slug": self.organization.slug,
+            "pk": self.pk,
+            "email_address": self.organization.email_address,
+            "reference_prefix": self.organization.reference_prefix,
+            "token_case_offset": self.token_case_offset,
+        }
+
+
+DEMO_TOWN = Town()
+
+
 @dataclass
 class Corpus:
     path: Path
@@ -147,10 +209,12 @@ class Corpus:
     expected: dict[str, Any]
 
 
-def generate(directory: Path, messages: int, *, seed: int, year: int) -> Corpus:
+def generate(
+    directory: Path, messages: int, *, seed: int, year: int, town: Town = DEMO_TOWN
+) -> Corpus:
     """Write `messages` .eml files (000001.eml ...) and a manifest of the expected outcome."""
     directory.mkdir(parents=True, exist_ok=True)
-    writer = _Writer(random.Random(seed), year)
+    writer = _Writer(random.Random(seed), year, town)
     files = []
     for number in range(1, messages + 1):
         raw = writer.next_message()
@@ -164,6 +228,7 @@ def generate(directory: Path, messages: int, *, seed: int, year: int) -> Corpus:
         "cases_created": writer.cases_created,
         "replies_threaded": messages - writer.cases_created,
         "by_kind": dict(sorted(writer.kinds.items())),
+        "town": town.describe(),
     }
     (directory / MANIFEST).write_text(json.dumps(expected, indent=2, ensure_ascii=False))
     return Corpus(directory, files, expected)
@@ -196,16 +261,16 @@ def _keyword_list(keywords: tuple[str, ...]) -> list[str]:
 
 
 class _Writer:
-    def __init__(self, rng: random.Random, year: int) -> None:
+    def __init__(self, rng: random.Random, year: int, town: Town = DEMO_TOWN) -> None:
         self.rng = rng
         self.year = year
+        self.town = town
+        self.organization = town.organization
         self.when = timezone.make_aware(datetime(year, 1, 5, 7, 30))
         self.planner = Planner(random.Random(rng.getrandbits(64)), self.when)
-        self.departments = {d.slug: d.email_address for d in content.VILLEBOIS_DEPARTMENTS}
+        self.departments = {d.slug: d.email_address for d in town.departments}
         self.topic_departments = {t.slug: t.department for t in content.VILLEBOIS_TOPICS}
-        self.department_by_address = {
-            d.email_address: d.slug for d in content.VILLEBOIS_DEPARTMENTS
-        }
+        self.department_by_address = {d.email_address: d.slug for d in town.departments}
         self.profiles = topic_profiles()
         self.slugs = {p.topic_id: p.slug for p in self.profiles}
         self.classifier = KeywordClassifier()
@@ -235,8 +300,8 @@ class _Writer:
 
     def _new_request(self, person: Person | None = None) -> bytes:
         plan = self.planner.compose(
-            ORGANIZATION.slug,
-            ORGANIZATION.email_address,
+            self.organization.slug,
+            self.organization.email_address,
             self.departments,
             VILLEBOIS_REQUESTS,
             Channel.EMAIL,
@@ -324,7 +389,9 @@ class _Writer:
         """The citizen answers the acknowledgement with the reply button."""
         style = self.rng.choice(("gmail", "thunderbird", "apple"))
         ack_id = self._ack_id(case)
-        token_address = reply_address(case.department_address, ORGANIZATION_PK, case.number)
+        token_address = reply_address(
+            case.department_address, self.town.pk, case.number + self.town.token_case_offset
+        )
         subject = f"Re: {case.subject} [{self._reference(case)}]"
         text = self._answer(case) + "\n\n" + self._quote(case, style)
         message = _alternative(text) if style == "gmail" else _plain(text)
@@ -347,7 +414,7 @@ class _Writer:
         self._headers(
             message,
             case.person,
-            ORGANIZATION.email_address,
+            self.organization.email_address,
             subject,
             self._message_id(case.person),
             in_reply_to=ack_id,
@@ -367,7 +434,7 @@ class _Writer:
         self._headers(
             message,
             case.person,
-            ORGANIZATION.email_address,
+            self.organization.email_address,
             f"Re: {case.subject}",
             self._message_id(case.person),
             in_reply_to=case.last_message_id,
@@ -381,7 +448,11 @@ class _Writer:
         )
         message = _plain(self._answer(case))
         self._headers(
-            message, case.person, ORGANIZATION.email_address, subject, self._message_id(case.person)
+            message,
+            case.person,
+            self.organization.email_address,
+            subject,
+            self._message_id(case.person),
         )
         return self._threaded(case, message)
 
@@ -415,10 +486,10 @@ class _Writer:
         message = _plain(text)
         message_id = self._message_id(person)
         subject = f"Demande {self._reference(case)}"
-        self._headers(message, person, ORGANIZATION.email_address, subject, message_id)
+        self._headers(message, person, self.organization.email_address, subject, message_id)
         raw = _bytes(message)
         plan = Plan(
-            ORGANIZATION.slug,
+            self.organization.slug,
             self.when,
             Channel.EMAIL,
             person,
@@ -427,7 +498,7 @@ class _Writer:
             subject,
             text,
         )
-        plan.recipient = ORGANIZATION.email_address
+        plan.recipient = self.organization.email_address
         self._predict_new_request(raw, plan, message_id)
         return raw
 
@@ -447,14 +518,14 @@ class _Writer:
         """The acknowledgement as the citizen's client quotes it below their answer."""
         reference = self._reference(case)
         ack = (
-            f"Bonjour {case.person.name},\n\n{ORGANIZATION.name} a bien reçu votre demande. Sa "
+            f"Bonjour {case.person.name},\n\n{self.organization.name} a bien reçu votre demande. Sa "
             f"référence est {reference} : merci de la rappeler si vous nous écrivez à nouveau.\n\n"
             "Vous pouvez suivre votre demande et nous écrire sur cette page personnelle :\n"
             f"http://127.0.0.1:8000/portail/villebois/suivi/{self.rng.randbytes(18).hex()}/\n\n"
-            f"Bien cordialement,\n{ORGANIZATION.name}"
+            f"Bien cordialement,\n{self.organization.name}"
         )
         sent = self.when - timedelta(minutes=self.rng.randint(3, 600))
-        sender = f"{ORGANIZATION.name} <{case.department_address}>"
+        sender = f"{self.organization.name} <{case.department_address}>"
         if style == "outlook":
             return (
                 "________________________________\n"
@@ -537,7 +608,7 @@ class _Writer:
         return f"{self.rng.getrandbits(128):032x}.{self._reference(case)}@{ACK_DOMAIN}"
 
     def _reference(self, case: _Case) -> str:
-        return format_reference(ORGANIZATION.reference_prefix, self.year, case.number)
+        return format_reference(self.organization.reference_prefix, self.year, case.number)
 
 
 def _plain(text: str) -> Message:

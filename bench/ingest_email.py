@@ -3,7 +3,7 @@
     .venv/bin/python bench/ingest_email.py [--messages N] [--database-url URL] [--corpus DIR]
                                            [--batch-size B] [--store memory|database]
                                            [--sending deferred|immediate]
-                                           [--seed S] [--keep] [--profile FILE]
+                                           [--seed S] [--keep] [--profile FILE] [--workers N]
 
 Generates (or reads) a town hall's mailbox (`bench/corpus.py`), sets up a fresh database (an SQLite
 file in WAL mode in a temporary folder, or a throwaway `guichet_bench_<pid>` database created on the
@@ -27,6 +27,9 @@ during the measure; the queued acknowledgements are then delivered apart (the wo
 separately: `delivery_messages_per_second`). With --sending immediate, each delivery runs in
 process right after its transaction commits (Django's locmem email backend: the SMTP conversation
 itself is never measured), inside the pipeline's time.
+
+With --workers N (N > 1), N mailboxes are ingested at the same time by N processes, each into its
+own town (`bench/ingest_parallel.py`), as `guichet serve --workers N` polls several mailboxes.
 
 Prints one JSON document on stdout (figures, counts, the expected outcome and whether it was met);
 progress goes to stderr. See bench/README.md and docs/performance.md.
@@ -118,7 +121,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="write a cProfile of the pipeline phase to this file (slows the run down)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="mailboxes ingested at the same time, one process each, --messages each (1)",
+    )
     args = parser.parse_args(argv)
+    if not 1 <= args.workers <= 26:
+        parser.error("--workers must be from 1 to 26")
+    if args.workers > 1 and args.profile is not None:
+        parser.error("--profile profiles one process: not with --workers")
     if args.messages is not None and args.messages < 1:
         parser.error("--messages must be at least 1")
     if args.batch_size < 0:
@@ -262,7 +275,12 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        result = run(args, workdir, database)
+        if args.workers > 1:
+            from bench import ingest_parallel
+
+            result = ingest_parallel.run(args, workdir, database)
+        else:
+            result = run(args, workdir, database)
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0 if result["as_expected"] is not False and not result["kept_aside"] else 1
     finally:
@@ -289,7 +307,6 @@ def _close_connections() -> None:
 
 def run(args: argparse.Namespace, workdir: Path, database: Database) -> dict[str, Any]:
     from django.core.management import call_command
-    from django.utils import timezone
 
     from bench import corpus as corpus_module
 
@@ -297,19 +314,9 @@ def run(args: argparse.Namespace, workdir: Path, database: Database) -> dict[str
     town = create_town()
     floor_organization = create_floor_organization()
 
-    year = timezone.localtime().year
     corpus_dir = args.corpus or workdir / "corpus"
-    has_files = corpus_dir.is_dir() and any(p.suffix == ".eml" for p in corpus_dir.iterdir())
-    if has_files:
-        corpus = corpus_module.read(corpus_dir, args.messages)
-    else:
-        _progress(f"generating {args.messages or DEFAULT_MESSAGES} messages in {corpus_dir}")
-        corpus = corpus_module.generate(
-            corpus_dir, args.messages or DEFAULT_MESSAGES, seed=args.seed, year=year
-        )
+    corpus, has_files = load_corpus(corpus_dir, args.messages, args.seed, corpus_module.DEMO_TOWN)
     files = corpus.files
-    if corpus.expected and corpus.expected.get("year") != year:
-        corpus.expected = {}  # references of another year: the predictions do not hold
 
     floor = run_floor(files, floor_organization, args.batch_size)
     drop_floor_rows(floor_organization)
@@ -372,51 +379,90 @@ def run(args: argparse.Namespace, workdir: Path, database: Database) -> dict[str
     }
 
 
-def create_town() -> Any:
-    """The demo town, its departments and topics (`guichet.demo.content`), created first."""
-    from bench.corpus import ORGANIZATION, ORGANIZATION_PK
+def load_corpus(directory: Path, messages: int | None, seed: int, town: Any) -> tuple[Any, bool]:
+    """The corpus of `town`'s mailbox (a `bench.corpus.Town`) in `directory`: read if the folder
+    holds .eml files, generated there otherwise; and whether it was read."""
+    from django.utils import timezone
+
+    from bench import corpus as corpus_module
+
+    year = timezone.localtime().year
+    has_files = directory.is_dir() and any(p.suffix == ".eml" for p in directory.iterdir())
+    if has_files:
+        corpus = corpus_module.read(directory, messages)
+        written_for = corpus.expected.get("town")
+        if written_for is not None and written_for != town.describe():
+            raise SystemExit(
+                f"ingest_email.py: {directory} holds the mailbox of another town "
+                f"({written_for}, not {town.describe()}): give another --corpus"
+            )
+    else:
+        _progress(f"generating {messages or DEFAULT_MESSAGES} messages in {directory}")
+        corpus = corpus_module.generate(
+            directory, messages or DEFAULT_MESSAGES, seed=seed, year=year, town=town
+        )
+    if corpus.expected and corpus.expected.get("year") != year:
+        corpus.expected = {}  # references of another year: the predictions do not hold
+    return corpus, has_files
+
+
+def create_town(town_spec: Any = None) -> Any:
+    """A town (a `bench.corpus.Town`, the demo town by default), its departments and topics
+    (`guichet.demo.content`), created first."""
+    from bench.corpus import DEMO_TOWN
     from guichet.demo import content
     from guichet.organizations.models import Department, Organization, Topic
 
+    spec = town_spec or DEMO_TOWN
+    organization = spec.organization
     town = Organization.objects.create(
-        name=ORGANIZATION.name,
-        slug=ORGANIZATION.slug,
-        reference_prefix=ORGANIZATION.reference_prefix,
-        email_address=ORGANIZATION.email_address,
-        primary_color=ORGANIZATION.primary_color,
-        response_days=ORGANIZATION.response_days,
+        name=organization.name,
+        slug=organization.slug,
+        reference_prefix=organization.reference_prefix,
+        email_address=organization.email_address,
+        primary_color=organization.primary_color,
+        response_days=organization.response_days,
     )
-    if town.pk != ORGANIZATION_PK:
+    if town.pk != spec.pk:
         _progress(f"warning: the town got id {town.pk}, signed reply addresses will not match")
     departments = {
-        spec.slug: Department.objects.create(
+        department.slug: Department.objects.create(
             organization=town,
-            name=spec.name,
-            slug=spec.slug,
-            email_address=spec.email_address,
-            description=spec.description,
+            name=department.name,
+            slug=department.slug,
+            email_address=department.email_address,
+            description=department.description,
         )
-        for spec in content.VILLEBOIS_DEPARTMENTS
+        for department in spec.departments
     }
-    town.default_department = departments[ORGANIZATION.default_department]
+    town.default_department = departments[organization.default_department]
     town.save(update_fields=["default_department"])
-    for spec in content.VILLEBOIS_TOPICS:
+    for topic in content.VILLEBOIS_TOPICS:
         Topic.objects.create(
             organization=town,
-            name=spec.name,
-            slug=spec.slug,
-            description=spec.description,
-            department=departments[spec.department],
-            keywords="\n".join(spec.keywords),
-            response_days=spec.response_days,
+            name=topic.name,
+            slug=topic.slug,
+            description=topic.description,
+            department=departments[topic.department],
+            keywords="\n".join(topic.keywords),
+            response_days=topic.response_days,
         )
     return town
 
 
-def create_floor_organization() -> Any:
+def create_floor_organization(number: int = 0) -> Any:
+    """The organization the floor's rows go to (`number` > 0: the floor of the n-th worker)."""
     from guichet.organizations.models import Organization
 
-    return Organization.objects.create(name="Floor", slug="bench-floor", reference_prefix="FLOOR")
+    if not number:
+        return Organization.objects.create(
+            name="Floor", slug="bench-floor", reference_prefix="FLOOR"
+        )
+    return Organization.objects.create(
+        name=f"Floor {number}",
+        slug=f"bench-floor-{number}",
+        reference_prefix="FLOOR" + chr(ord("A") + number - 1),
+    )
 
 
 def _sources(files: list[Path]) -> Iterator[Any]:
@@ -425,15 +471,27 @@ def _sources(files: list[Path]) -> Iterator[Any]:
     return iter_email_sources(files)
 
 
+# Progress bars on stderr (off in the parallel mode's workers: N bars would overwrite each other).
+PROGRESS = True
+
+
 def _bar(total: int, description: str) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit="msg", file=sys.stderr, leave=False)
+    return tqdm(
+        total=total,
+        desc=description,
+        unit="msg",
+        file=sys.stderr,
+        leave=False,
+        disable=not PROGRESS,
+    )
 
 
 def run_floor(files: list[Path], organization: Any, batch_size: int) -> Phase:
     """Parse each file and insert its raw row, nothing else, in transactions of the same size as
-    the pipeline's (one per message when the pipeline calls receive()). With batches, the rows
+    the pipeline's (one per message when the pipeline calls receive()), each file parsed before
+    its transaction opens, as in the pipeline. With batches, the rows
     are written with the pieces of `ingest_batch`'s `persist_new_records` (the raw files written by
     a few threads, one insert per batch), in the cheapest order (each file written while the next
     is parsed, the insert once all are written), without the attachments; one by one otherwise."""
@@ -450,53 +508,47 @@ def run_floor(files: list[Path], organization: Any, batch_size: int) -> Phase:
     sources = _sources(files)
     started = time.perf_counter()
     with _bar(len(files), "floor") as bar:
+        # Each message parsed before its transaction opens, as the pipeline's are (`run_pipeline`
+        # reads a batch, then hands it over): with several processes on SQLite, whose transactions
+        # take the write lock when they begin, the parsing is not done holding the lock.
         while batch_size:
-            with transaction.atomic():
-                inbounds, records, files = [], [], []
-                for source in itertools.islice(sources, size):
-                    inbound = parse_email(source.raw)
-                    fingerprint = hashlib.sha256(inbound.raw).hexdigest()
-                    record = _new_record(organization, inbound, fingerprint=fingerprint)[0]
-                    # written while the next files are parsed (the cheapest order: the names
-                    # are known before the insert, no update)
-                    files.append(RawFiles([(record, inbound)]))
-                    inbounds.append(inbound)
-                    records.append(record)
-                for written in files:
-                    written.wait()
-                with transaction.atomic():  # as persist_new_records: in a savepoint
-                    InboundRecord.objects.bulk_create(records)
+            inbounds, records, files = [], [], []
+            for source in itertools.islice(sources, size):
+                inbound = parse_email(source.raw)
+                fingerprint = hashlib.sha256(inbound.raw).hexdigest()
+                record = _new_record(organization, inbound, fingerprint=fingerprint)[0]
+                # written while the next files are parsed (the cheapest order: the names are
+                # known before the insert, no update)
+                files.append(RawFiles([(record, inbound)]))
+                inbounds.append(inbound)
+                records.append(record)
+            for written in files:
+                written.wait()
+            # the insert in a savepoint of the batch's transaction, as persist_new_records does it
+            with transaction.atomic(), transaction.atomic():
+                InboundRecord.objects.bulk_create(records)
             phase.messages += len(inbounds)
             bar.update(len(inbounds))
             if len(inbounds) < size:
                 break
-        while not batch_size:
+        for source in () if batch_size else sources:  # receive(): one message per transaction
+            inbound = parse_email(source.raw)
             with transaction.atomic():
-                count = 0
-                for source in sources:
-                    inbound = parse_email(source.raw)
-                    now = timezone.now()
-                    record = InboundRecord(
-                        organization=organization,
-                        channel=inbound.channel,
-                        external_id=inbound.external_id[:300],
-                        request_fingerprint=hashlib.sha256(inbound.raw).hexdigest(),
-                        payload=inbound.to_payload(),
-                        raw_size=len(inbound.raw),
-                        received_at=now,
-                        steps=[
-                            {"step": "persist", "at": now.isoformat(), "size": len(inbound.raw)}
-                        ],
-                    )
-                    record.raw_file.save(inbound.raw_filename, ContentFile(inbound.raw), save=False)
-                    record.save()
-                    count += 1
-                    if count == size:
-                        break
-            phase.messages += count
-            bar.update(count)
-            if count < size:
-                break
+                now = timezone.now()
+                record = InboundRecord(
+                    organization=organization,
+                    channel=inbound.channel,
+                    external_id=inbound.external_id[:300],
+                    request_fingerprint=hashlib.sha256(inbound.raw).hexdigest(),
+                    payload=inbound.to_payload(),
+                    raw_size=len(inbound.raw),
+                    received_at=now,
+                    steps=[{"step": "persist", "at": now.isoformat(), "size": len(inbound.raw)}],
+                )
+                record.raw_file.save(inbound.raw_filename, ContentFile(inbound.raw), save=False)
+                record.save()
+            phase.messages += 1
+            bar.update(1)
     phase.seconds = time.perf_counter() - started
     return phase
 

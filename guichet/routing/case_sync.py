@@ -10,7 +10,9 @@ they change a request's status, assignee, department or priority; once their tra
   department's queue;
 - assigned by hand: the item follows the request to its new agent (counted in their capacity);
   unassigned by hand: the item goes back in line;
-- priority or due date changed (by hand or by escalation): the item's serving order follows.
+- priority or due date changed (by hand or by escalation): the item's serving order follows;
+- active again with its agent (reopened or resumed by the citizen's message while assigned): a
+  new item, already the agent's, so the request counts in their load again.
 
 Routing imports the case actions, so the case actions reach this module through a local import.
 The periodic sweep (`actions.reconcile`) stays as the safety net for anything missed here.
@@ -32,8 +34,9 @@ from guichet.routing.models import OPEN_STATES, AgentPresence, ItemKind, ItemSta
 
 logger = logging.getLogger(__name__)
 
-# Statuses in which a request takes no agent's capacity.
+# Statuses in which a request takes no agent's capacity, and those in which it does.
 SETTLED_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.WAITING)
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN)
 
 
 def sync_case_on_commit(case: Case, *, actor: Any = None) -> None:
@@ -64,6 +67,9 @@ def sync_case_item(case_id: int, *, actor_id: int | None = None) -> str:
             .first()
         )
         if item is None:
+            if case.assignee_id is not None and case.status in ACTIVE_STATUSES:
+                _resume(case, actor=actor)
+                return "resumed"
             return "enqueued" if actions.enqueue_case(case) is not None else ""
         if case.status in SETTLED_STATUSES:
             reason = _("the request is now “%(status)s”") % {"status": case.get_status_display()}
@@ -90,6 +96,27 @@ def sync_case_item(case_id: int, *, actor_id: int | None = None) -> str:
             _hand_over(item, case, actor=actor)
             return "handed_over"
         return _reprioritise(item, case)
+
+
+def _resume(case: Case, *, actor: Any) -> None:
+    """The request is active again and still has its agent: its item goes straight to them."""
+    item = actions.do_enqueue_item(
+        organization=case.organization,
+        department=case.department,
+        kind=ItemKind.CASE,
+        channel=case.channel,
+        case=case,
+        priority=case.priority,
+        due_at=case.due_at,
+    )
+    item.agent_id = case.assignee_id
+    item.state = ItemState.ASSIGNED
+    item.assigned_at = timezone.now()
+    item.version += 1
+    item.save(update_fields=["agent", "state", "assigned_at", "version"])
+    actions._record(
+        item, "resumed", agent_id=case.assignee_id, agent_name=str(case.assignee), actor=actor
+    )
 
 
 def _hand_over(item: RoutingItem, case: Case, *, actor: Any) -> None:

@@ -171,3 +171,32 @@ def test_syncing_a_request_already_in_step_changes_nothing(
     version = reload(item).version
     assert sync_case_item(case.pk) == ""
     assert reload(item).version == version
+
+
+def test_a_request_reopened_with_its_agent_counts_in_their_load_again(
+    town, supervisor, claire, assign_mode, make_routed_case, on_commit
+):
+    from guichet.cases.actions import reopen_or_resume_for_citizen
+
+    capacity(claire, town, "email", 1)
+    case, item = make_routed_case(age_minutes=2)
+    dispatch(town.pk)
+    assert reload(item).agent == claire
+    with on_commit():
+        do_transition_case(reload(case), "resolve", actor=claire)
+    assert reload(item).state == ItemState.DONE
+    _later_case, waiting = make_routed_case(age_minutes=1)
+
+    # The citizen writes again: the request reopens, still Claire's.
+    with on_commit():
+        reopen_or_resume_for_citizen(reload(case), label="Jeanne Dupont")
+
+    resumed = RoutingItem.objects.get(case=case, state=ItemState.ASSIGNED)
+    assert (resumed.agent, resumed.assigned_at is not None) == (claire, True)
+    assert routing_events(case)[-1]["action"] == "resumed"
+    # Claire's one slot is taken again: the other request waits for someone else.
+    dispatch(town.pk)
+    assert reload(waiting).state == ItemState.WAITING
+    assert sync_case_item(case.pk) == ""  # in step: syncing again changes nothing
+    assert reconcile(town.pk) == {"finished": 0, "cancelled": 0, "moved": 0, "enqueued": 0}
+    assert RoutingItem.objects.filter(case=case, state=ItemState.ASSIGNED).count() == 1

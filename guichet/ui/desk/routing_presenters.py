@@ -18,6 +18,7 @@ _TITLES = {
     "offer_withdrawn": gettext_lazy("Offer to %(name)s withdrawn (no longer available)"),
     "moved": gettext_lazy("Moved to %(name)s by a supervisor"),
     "assigned_by_hand": gettext_lazy("Assigned by hand to %(name)s: the routed work follows"),
+    "resumed": gettext_lazy("Active again: back in the work of %(name)s"),
     "requeued": gettext_lazy("Put back in the queue"),
     "finished": gettext_lazy("Routed work finished"),
     "cancelled": gettext_lazy("Routed work cancelled"),

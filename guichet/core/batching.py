@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class HeldIds:
@@ -49,7 +50,13 @@ class HeldIds:
         finally:
             self._held.reset(token)
             if held:
-                self._queue(list(dict.fromkeys(held)))
+                try:
+                    self._queue(list(dict.fromkeys(held)))
+                except Exception:
+                    # Their transaction committed: failing the caller now would have it redo
+                    # committed work. Routing's periodic sweep enqueues the cases left; a
+                    # repeat-contact check left is lost (logged here).
+                    logger.exception("%d ids of %s not queued", len(held), self._held.name)
 
 
 def each_id(

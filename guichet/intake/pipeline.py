@@ -135,23 +135,27 @@ def ingest_batch(
         enqueuing_cases_together(),
         checking_repeats_together(),
         sla_snapshots(),
-        transaction.atomic(),
     ):
-        # Which of these identifiers are new, in one query rather than one per message; their
-        # records inserted together.
-        batch.unknown_ids = _unknown_identifiers(organization, inbound_list)
-        raw_files = _persist_new(organization, inbound_list, batch)
+        raw_files = RawFiles([])
         try:
-            if memory is not None:
-                memory.preload()
-            receptions = [_receive(organization, inbound, batch=batch) for inbound in inbound_list]
-            if memory is not None:
-                memory.write()
-            batch.write_events()
+            with transaction.atomic():
+                # Which of these identifiers are new, in one query rather than one per message;
+                # their records inserted together.
+                batch.unknown_ids = _unknown_identifiers(organization, inbound_list)
+                raw_files = _persist_new(organization, inbound_list, batch)
+                if memory is not None:
+                    memory.preload()
+                receptions = [
+                    _receive(organization, inbound, batch=batch) for inbound in inbound_list
+                ]
+                if memory is not None:
+                    memory.write()
+                batch.write_events()
+                raw_files.finish()
         except BaseException:
-            raw_files.wait()  # (no thread left writing while the batch is rolled back)
+            # Rolled back (or the commit failed): no record points to the batch's raw files.
+            raw_files.discard()
             raise
-        raw_files.finish()
     return receptions
 
 
@@ -187,7 +191,7 @@ def _persist_new(
             new[id(inbound)] = inbound
     try:
         records, files = persist_new_records(organization, list(new.values()))
-    except IntegrityError:
+    except IdentifierTaken:
         batch.unknown_ids = set()
         return RawFiles([])
     batch.persisted = dict(zip(new, records, strict=True))
@@ -201,8 +205,9 @@ def persist_new_records(
     open (`ingest_batch`): what `persist_raw` does for each (content fingerprints as `receive`
     takes them), with the records inserted in one statement (in a savepoint) and their raw
     files written meanwhile by a few threads: the caller goes on with the records and calls
-    `RawFiles.finish()` before its transaction commits. If one of the identifiers was taken
-    meanwhile (another process), raises `IntegrityError` with nothing inserted or written."""
+    `RawFiles.finish()` before its transaction commits (or `discard()` if it rolls back). If one
+    of the identifiers was taken meanwhile (another process), raises `IdentifierTaken` with
+    nothing inserted or written."""
     built = [
         _new_record(
             organization,
@@ -212,17 +217,24 @@ def persist_new_records(
         for inbound in inbounds
     ]
     records = [record for record, _ in built]
-    with transaction.atomic():
-        InboundRecord.objects.bulk_create(records)
+    try:
+        with transaction.atomic():
+            InboundRecord.objects.bulk_create(records)
+    except IntegrityError as exc:
+        raise IdentifierTaken(str(exc)) from exc
     files = RawFiles(list(zip(records, inbounds, strict=True)))
     try:
         for (record, too_large), inbound in zip(built, inbounds, strict=True):
             if not too_large:
                 _store_inbound_attachments(record, inbound)
     except BaseException:
-        files.wait()
+        files.discard()
         raise
     return records, files
+
+
+class IdentifierTaken(Exception):
+    """`persist_new_records`: another process inserted one of the identifiers meanwhile."""
 
 
 # Threads writing the raw files of `RawFiles`.
@@ -260,6 +272,20 @@ class RawFiles:
         errors = [exc for future in self._futures if (exc := future.exception()) is not None]
         if errors:
             raise errors[0]
+
+    def discard(self) -> None:
+        """The batch is rolled back: wait for the writers (without raising: the batch's own error
+        is what matters), then delete the files written, which no record points to any more."""
+        for future in self._futures:
+            future.exception()
+        for record in self.records:
+            name = record.raw_file.name
+            if not name:
+                continue
+            try:
+                record.raw_file.storage.delete(name)
+            except OSError:
+                logger.exception("raw file %s of a rolled-back batch not deleted", name)
 
     def finish(self) -> None:
         self.wait()

@@ -65,3 +65,15 @@ def test_each_id_tries_every_id_then_raises_the_first_error(caplog):
         "the work of 4 failed",
     ]
     assert each_id([1, 3], work, "failed", logger=logger, what="the work") == ["ok 1", "ok 3"]
+
+
+def test_a_queue_that_fails_after_the_commit_is_logged_not_raised(caplog):
+    def broken(ids):
+        raise ConnectionError("task table unreachable")
+
+    held = HeldIds("test_held_broken", broken)
+    with caplog.at_level(logging.ERROR), held.together():
+        held.hold(1)
+        held.hold(2)
+
+    assert "2 ids of test_held_broken not queued" in caplog.text

@@ -52,17 +52,20 @@ def queued():
     task_enqueued.disconnect(seen)
 
 
-def _fail_on_subject(monkeypatch, subject):
-    """The classify step raises for messages with this subject (after the thread step)."""
-    original = dict(pipeline.STEPS)["classify"]
+def _fail_on_subject(monkeypatch, word):
+    """The acknowledge step — the last, after the thread and route steps registered their
+    on-commit callbacks — raises for messages whose subject holds this word."""
+    original = dict(pipeline.STEPS)["acknowledge"]
 
-    def classify(run):
-        if run.inbound.subject == subject:
-            raise RuntimeError("classifier unavailable")
+    def acknowledge(run):
+        if word in run.inbound.subject:
+            raise RuntimeError("mail server unavailable")
         return original(run)
 
     monkeypatch.setattr(
-        pipeline, "STEPS", tuple((n, classify if n == "classify" else f) for n, f in pipeline.STEPS)
+        pipeline,
+        "STEPS",
+        tuple((n, acknowledge if n == "acknowledge" else f) for n, f in pipeline.STEPS),
     )
 
 
@@ -70,19 +73,20 @@ def _fail_on_subject(monkeypatch, subject):
 def test_a_committed_batch_queues_its_new_cases_in_one_task_without_the_rolled_back_one(
     town, departments, email_inbound, queued, monkeypatch
 ):
-    # Given a batch of three new requests, the second failing after its case was opened
+    # Given a batch of three new requests, the last failing after it was routed (last: the ids
+    # a rolled-back message reserved are handed to the next ones)
     _fail_on_subject(monkeypatch, "Boom")
     receptions = ingest_batch(
         town,
         [
             email_inbound(external_id="a"),
-            email_inbound(external_id="b", subject="Boom", sender_address="boom@example.org"),
             email_inbound(external_id="c", sender_address="paul@example.org"),
+            email_inbound(external_id="b", subject="Boom", sender_address="boom@example.org"),
         ],
     )
     # Then one routing task carries the two cases kept, none carries the rolled-back one
-    kept = [receptions[0].case.pk, receptions[2].case.pk]
-    assert receptions[1].record.status == RecordStatus.FAILED
+    kept = [receptions[0].case.pk, receptions[1].case.pk]
+    assert receptions[2].record.status == RecordStatus.FAILED
     assert [(name, ids) for name, ids in queued if name in ("case", "cases")] == [("cases", kept)]
     # and it ran: each kept case has its routing item, and only they
     assert sorted(RoutingItem.objects.values_list("case_id", flat=True)) == sorted(kept)
@@ -93,8 +97,18 @@ def test_a_committed_batch_queues_its_new_cases_in_one_task_without_the_rolled_b
 def test_a_batch_queues_its_repeat_checks_in_one_task_each_case_once(
     town, departments, email_inbound, queued, monkeypatch
 ):
-    # Given a request, then a batch with two follow-ups on it and a third that fails
-    first = ingest_batch(town, [email_inbound(external_id="a")])[0].case
+    # Given two requests, then a batch with two follow-ups on the first and one on the second
+    # that fails after its thread step registered its check
+    first, second = (
+        r.case
+        for r in ingest_batch(
+            town,
+            [
+                email_inbound(external_id="a"),
+                email_inbound(external_id="z", sender_address="paul@example.org"),
+            ],
+        )
+    )
     _fail_on_subject(monkeypatch, "Boom")
     queued.clear()
     follow_up = {"subject": f"Re: [{first.reference}]", "text": "Des nouvelles ?"}
@@ -103,23 +117,46 @@ def test_a_batch_queues_its_repeat_checks_in_one_task_each_case_once(
         [
             email_inbound(external_id="b", **follow_up),
             email_inbound(external_id="c", **follow_up),
-            email_inbound(external_id="d", subject="Boom", sender_address="boom@example.org"),
+            email_inbound(
+                external_id="d",
+                subject=f"Re: [{second.reference}] Boom",
+                sender_address="paul@example.org",
+                text="Alors ?",
+            ),
         ],
     )
-    # Then one check, for that case once; no routing task (no new case)
+    # Then one check, for the first case once, none for the rolled-back follow-up; no routing
+    # task (no new case)
     assert queued == [("repeats", [first.pk])]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_batch_rolled_back_whole_queues_nothing(town, email_inbound, queued, monkeypatch):
-    def full_disk(record, inbound):
-        raise OSError(28, "No space left on device")
+def _raw_files(settings):
+    return sorted(p.name for p in Path(settings.MEDIA_ROOT).rglob("*.eml"))
 
-    monkeypatch.setattr(pipeline, "_store_inbound_attachments", full_disk)
-    with pytest.raises(OSError, match="No space left"):
-        ingest_batch(town, [email_inbound(external_id="a")])
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_rolled_back_whole_queues_nothing_and_leaves_no_raw_file(
+    town, departments, email_inbound, queued, monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+
+    def lost_connection(self):
+        raise OSError("server closed the connection unexpectedly")
+
+    # every message processed, then the batch fails before its commit
+    monkeypatch.setattr(pipeline._Batch, "write_events", lost_connection)
+    with pytest.raises(OSError, match="server closed"):
+        ingest_batch(
+            town,
+            [
+                email_inbound(external_id="a", raw=b"From: a@example.org\r\n\r\nBonjour"),
+                email_inbound(external_id="b", raw=b"From: b@example.org\r\n\r\nBonjour"),
+            ],
+        )
     assert queued == []
     assert RoutingItem.objects.count() == 0
+    assert InboundRecord.objects.count() == 0
+    assert _raw_files(settings) == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -415,3 +452,19 @@ def test_the_deliveries_task_tries_every_message(monkeypatch):
         conversation_tasks.deliver_messages_task.call([1, 2, 3])
     assert tried == [1, 2, 3]
     assert conversation_tasks.deliver_messages_task.call([4]) == ["skipped"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raw_files_are_deleted_when_storing_the_attachments_fails(
+    town, email_inbound, monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+
+    def full_disk(record, inbound):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "_store_inbound_attachments", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        ingest_batch(town, [email_inbound(external_id="a"), email_inbound(external_id="b")])
+    assert InboundRecord.objects.count() == 0
+    assert _raw_files(settings) == []

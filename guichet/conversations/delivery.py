@@ -9,7 +9,7 @@ from email.utils import formataddr
 from anymail.exceptions import AnymailAPIError
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from guichet.channels.base import DeliveryReceipt, OutboundAttachment, OutboundMessage, registry
@@ -56,14 +56,34 @@ def build_outbound(message: Message) -> OutboundMessage:
     )
 
 
+# How long a claimed delivery keeps the retry job away (longer than any SMTP conversation).
+CLAIM_MINUTES = 10
+
+
 def deliver(message_id: int) -> DeliveryReceipt | None:
-    """Send one queued message; idempotent (a message already delivered is left alone)."""
+    """Send one queued message when it is due; idempotent (a message already delivered, or being
+    sent by another worker, or whose retry time has not come, is left alone: None)."""
     message = (
         Message.objects.select_related("case__organization", "case__citizen", "case__department")
         .filter(pk=message_id)
         .first()
     )
     if message is None or message.delivery_status != DeliveryStatus.QUEUED:
+        return None
+    # Claim the attempt: a message is sent only when due (never tried, or its retry time has
+    # come); the claim moves its next attempt `CLAIM_MINUTES` ahead in the same update, so of two
+    # workers reaching it (a delivery task and the retry job) only the first sends it, and a
+    # worker that dies while sending leaves it to the retry job after that time.
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message.pk, delivery_status=DeliveryStatus.QUEUED)
+        .filter(Q(next_delivery_at__isnull=True) | Q(next_delivery_at__lte=now))
+        .update(
+            delivery_attempts=F("delivery_attempts") + 1,
+            next_delivery_at=now + timedelta(minutes=CLAIM_MINUTES),
+        )
+    )
+    if not claimed:
         return None
     outbound = build_outbound(message)
     adapter = registry.get(message.channel)

@@ -67,6 +67,8 @@ def test_attempts_are_capped(town, civil_agent, email_inbound, flaky, settings):
     case = receive(town, email_inbound()).case
     reply = do_reply_case(case, "Bonjour", actor=civil_agent)
     deliver(reply.pk)
+    assert deliver(reply.pk) is None  # its retry time has not come
+    Message.objects.filter(pk=reply.pk).update(next_delivery_at=timezone.now())
     deliver(reply.pk)
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.delivery_attempts) == ("failed", 2)
@@ -90,3 +92,36 @@ def test_attempts_are_capped(town, civil_agent, email_inbound, flaky, settings):
 )
 def test_what_is_worth_retrying(exc, transient):
     assert is_transient(exc) is transient
+
+
+class SecondWorkerBackend:
+    """While the first worker sends, a second one (the retry job) reaches the same message."""
+
+    sent: list = []
+    second: list = []
+    message_id = 0
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        SecondWorkerBackend.second.append(deliver(SecondWorkerBackend.message_id))
+        SecondWorkerBackend.sent.extend(messages)
+        return len(messages)
+
+
+def test_two_workers_on_one_message_send_it_once(town, civil_agent, email_inbound, settings):
+    case = receive(town, email_inbound()).case
+    reply = do_reply_case(case, "Votre acte est prêt.", actor=civil_agent)
+    settings.EMAIL_BACKEND = "tests.conversations.test_delivery.SecondWorkerBackend"
+    SecondWorkerBackend.sent, SecondWorkerBackend.second = [], []
+    SecondWorkerBackend.message_id = reply.pk
+
+    receipt = deliver(reply.pk)
+
+    reply.refresh_from_db()
+    assert receipt.status == "sent"
+    assert SecondWorkerBackend.second == [None]  # the second found the attempt claimed
+    assert [m.subject for m in SecondWorkerBackend.sent] == [reply.subject]
+    assert (reply.delivery_status, reply.delivery_attempts) == ("sent", 1)
+    assert reply.next_delivery_at is None

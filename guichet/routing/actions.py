@@ -168,10 +168,20 @@ def _open_item(
     return items.filter(kind=ItemKind.CALLBACK, callback_id=callback_id).first()
 
 
+# The statuses in which a request is someone's work (a routing item waits or is assigned).
+ROUTABLE_STATUSES = (Status.NEW, Status.OPEN)
+
+
 def enqueue_case(case: Case) -> RoutingItem | None:
     """The routing item of a routed, active, unassigned request (None for the others)."""
-    if case.status not in (Status.NEW, Status.OPEN) or case.assignee_id is not None:
+    if case.status not in ROUTABLE_STATUSES or case.assignee_id is not None:
         return None
+    return case_item(case)
+
+
+def case_item(case: Case) -> RoutingItem:
+    """The request's open routing item, made (waiting in its department's queue) if it has none,
+    whatever its status or assignee: `enqueue_case` checks those."""
     return do_enqueue_item(
         organization=case.organization,
         department=case.department,
@@ -762,7 +772,7 @@ def reconcile(organization_id: int) -> dict[str, int]:
     missing = (
         Case.objects.filter(
             organization_id=organization_id,
-            status__in=[Status.NEW, Status.OPEN],
+            status__in=ROUTABLE_STATUSES,
             assignee__isnull=True,
         )
         .exclude(Exists(RoutingItem.objects.filter(case=OuterRef("pk"), state__in=OPEN_STATES)))

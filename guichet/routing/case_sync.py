@@ -34,9 +34,8 @@ from guichet.routing.models import OPEN_STATES, AgentPresence, ItemKind, ItemSta
 
 logger = logging.getLogger(__name__)
 
-# Statuses in which a request takes no agent's capacity, and those in which it does.
+# Statuses in which a request takes no agent's capacity.
 SETTLED_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.WAITING)
-ACTIVE_STATUSES = (Status.NEW, Status.OPEN)
 
 
 def sync_case_on_commit(case: Case, *, actor: Any = None) -> None:
@@ -67,8 +66,9 @@ def sync_case_item(case_id: int, *, actor_id: int | None = None) -> str:
             .first()
         )
         if item is None:
-            if case.assignee_id is not None and case.status in ACTIVE_STATUSES:
-                _resume(case, actor=actor)
+            if case.assignee_id is not None and case.status in actions.ROUTABLE_STATUSES:
+                # Active again (reopened, resumed) with its agent: the item goes straight to them.
+                _hand_over(actions.case_item(case), case, actor=actor, action="resumed")
                 return "resumed"
             return "enqueued" if actions.enqueue_case(case) is not None else ""
         if case.status in SETTLED_STATUSES:
@@ -98,29 +98,11 @@ def sync_case_item(case_id: int, *, actor_id: int | None = None) -> str:
         return _reprioritise(item, case)
 
 
-def _resume(case: Case, *, actor: Any) -> None:
-    """The request is active again and still has its agent: its item goes straight to them."""
-    item = actions.do_enqueue_item(
-        organization=case.organization,
-        department=case.department,
-        kind=ItemKind.CASE,
-        channel=case.channel,
-        case=case,
-        priority=case.priority,
-        due_at=case.due_at,
-    )
-    item.agent_id = case.assignee_id
-    item.state = ItemState.ASSIGNED
-    item.assigned_at = timezone.now()
-    item.version += 1
-    item.save(update_fields=["agent", "state", "assigned_at", "version"])
-    actions._record(
-        item, "resumed", agent_id=case.assignee_id, agent_name=str(case.assignee), actor=actor
-    )
-
-
-def _hand_over(item: RoutingItem, case: Case, *, actor: Any) -> None:
-    """The request was assigned by hand: its item goes with it to the new agent."""
+def _hand_over(
+    item: RoutingItem, case: Case, *, actor: Any, action: str = "assigned_by_hand"
+) -> None:
+    """The request was assigned by hand (or is active again with its agent, `action`
+    "resumed"): its item goes with it to the agent, counted in their capacity."""
     previous = item.agent_id
     AgentPresence.objects.select_for_update().filter(
         organization_id=item.organization_id, agent_id=case.assignee_id
@@ -137,7 +119,7 @@ def _hand_over(item: RoutingItem, case: Case, *, actor: Any) -> None:
     assignee = case.assignee
     actions._record(
         item,
-        "assigned_by_hand",
+        action,
         agent_id=case.assignee_id,
         agent_name=str(assignee or ""),
         actor=actor,

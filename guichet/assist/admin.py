@@ -17,7 +17,7 @@ from guichet.assist.curve_chart import CurveChart, curve_chart
 from guichet.assist.models import AssistSettings, Prediction
 from guichet.assist.queries import QUALITY_DAYS, Quality, quality
 from guichet.assist.thresholds import RECOMMENDED, SET_BY_ADMINISTRATOR, Threshold
-from guichet.assist.training import ModelStatus, model_status, threshold_for
+from guichet.assist.training import model_status, threshold_applies, threshold_for
 from guichet.core.admin import (
     OrganizationScopedAdmin,
     ReadOnlyAdminMixin,
@@ -50,11 +50,9 @@ def _warn_unusable_models(request: HttpRequest) -> None:
             )
 
 
-def describe_threshold(
-    threshold: Threshold, status: ModelStatus, *, model_enabled: bool = True
-) -> str:
+def describe_threshold(threshold: Threshold, *, applies: bool) -> str:
     """The threshold in use and where it comes from, in a sentence; or why none applies."""
-    if not model_enabled or not status.trained or status.error:
+    if not applies:
         return _("none: the topic keywords decide, the threshold applies only to a trained model")
     value = number_format(threshold.value)  # "0,5" in French
     if threshold.source == SET_BY_ADMINISTRATOR:
@@ -73,14 +71,10 @@ def describe_threshold(
     }
 
 
-def _applies(report: Quality) -> bool:
-    return report.model_enabled and report.status.trained and not report.status.error
-
-
 def _report_view(report: Quality) -> tuple[Quality, str, CurveChart]:
     """A report with its threshold in a sentence and its curve as a chart."""
-    text = describe_threshold(report.threshold, report.status, model_enabled=report.model_enabled)
-    in_use = report.threshold.value if _applies(report) else None
+    text = describe_threshold(report.threshold, applies=report.threshold_applies)
+    in_use = report.threshold.value if report.threshold_applies else None
     return report, text, curve_chart(report.status.curve, report.target_accuracy, in_use)
 
 
@@ -107,7 +101,7 @@ class AssistSettingsAdmin(OrganizationScopedAdmin):
             return "—"
         status = model_status(obj.organization)
         return describe_threshold(
-            threshold_for(obj, status), status, model_enabled=obj.model_enabled
+            threshold_for(obj, status), applies=threshold_applies(obj, status)
         )
 
     @admin.display(description=gettext_lazy("model in use"))

@@ -15,6 +15,7 @@ from guichet.assist.training import (
     ModelStatus,
     model_status,
     settings_of,
+    threshold_applies,
     threshold_for,
     trained_meta,
 )
@@ -52,7 +53,8 @@ class Quality:
     confirmed: int
     threshold: Threshold
     target_accuracy: float
-    model_enabled: bool
+    # False when the keyword rules decide (no model, switched off, or not loadable).
+    threshold_applies: bool
     topics: list[TopicQuality] = field(default_factory=list)
 
     @property
@@ -102,6 +104,6 @@ def quality(
         confirmed=totals["confirmed"],
         threshold=threshold_for(assist_settings, status),
         target_accuracy=assist_settings.target_accuracy,
-        model_enabled=assist_settings.model_enabled,
+        threshold_applies=threshold_applies(assist_settings, status),
         topics=topics,
     )

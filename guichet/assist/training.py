@@ -252,6 +252,12 @@ def threshold_for(assist_settings: AssistSettings, status: ModelStatus) -> Thres
     )
 
 
+def threshold_applies(assist_settings: AssistSettings, status: ModelStatus) -> bool:
+    """Whether a confidence threshold applies at all: only to a trained model that is switched
+    on and loads (otherwise the keyword rules decide, as `organization_classifier` answers)."""
+    return assist_settings.model_enabled and status.trained and not status.error
+
+
 def trained_meta(organization: Organization) -> dict[str, Any]:
     """`triage.json` of the organization's model ({} when none)."""
     return _read_meta(model_dir(organization))
